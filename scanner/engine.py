@@ -1,0 +1,388 @@
+"""The scan: targets → collectors → probes → evidence → rules → assessments, recorded per service.
+
+Each service's result is written in one transaction, so a crash leaves either a complete record
+for a service or none. A scan interrupted by Ctrl-C is marked ``incomplete``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from scanner import __version__
+from scanner.collect import CollectError
+from scanner.config import Config
+from scanner.errors import CatalogError, InputError
+from scanner.evaluate import assess_all
+from scanner.models import Evidence, FactSpec, Locator, Observation, Service, Target
+from scanner.plugins import Registry
+from scanner.probe import Probe
+from scanner.rules import Framework, default_rules_dir, load_framework
+from scanner.store import ProbeRun, ServiceResult, Store
+
+log = logging.getLogger(__name__)
+
+PROBE_TIMEOUT_SECONDS = 120.0
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass
+class ScanOutcome:
+    scan_id: int
+    status: str
+    results: list[ServiceResult] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # service → why it was not recorded
+
+
+def load_rules(registry: Registry, config: Config | None = None) -> Framework:
+    paths = [default_rules_dir(), *registry.rule_paths]
+    if config is not None:
+        paths += config.rule_paths()
+    return load_framework(paths, registry.facts)
+
+
+# --- catalog → services to scan ----------------------------------------------------------------
+
+
+def services_for_paths(
+    paths: Sequence[str], service_name: str | None, catalog: dict[str, Service]
+) -> list[Service]:
+    """Turn ``scan PATH... [--service NAME]`` into the services to scan.
+
+    With ``--service``, all paths are that service's repositories (a catalog entry keeps its
+    tier and owner). Without it, each path is the catalog service that lists it, or a new
+    service named after the folder.
+    """
+    resolved = [_checked_path(p) for p in paths]
+    if service_name:
+        base = catalog.get(service_name, Service(name=service_name))
+        repos = tuple(resolved) or base.repositories
+        if not repos:
+            raise CatalogError(f"service {service_name!r} has no repositories to scan; give a PATH")
+        return [_with_repositories(base, repos)]
+    if not resolved:
+        raise InputError("nothing to scan: give a PATH, or --service NAME from the catalog")
+    by_repo = {repo: svc for svc in catalog.values() for repo in svc.repositories}
+    services: dict[str, Service] = {}
+    for path in resolved:
+        svc = by_repo.get(path)
+        if svc is None:
+            name = _service_name_for(Path(path))
+            svc = _with_repositories(catalog.get(name, Service(name=name)), (path,))
+        else:
+            svc = _with_repositories(svc, (path,))
+        if svc.name in services:
+            merged = services[svc.name].repositories + svc.repositories
+            svc = _with_repositories(svc, tuple(dict.fromkeys(merged)))
+        services[svc.name] = svc
+    return list(services.values())
+
+
+def _checked_path(raw: str) -> str:
+    path = Path(raw).expanduser()
+    if not path.exists():
+        raise InputError(f"{raw}: no such file or directory")
+    if not path.is_dir():
+        raise InputError(f"{raw}: is a file; give the folder of a repository checkout")
+    return str(path.resolve())
+
+
+def _service_name_for(path: Path) -> str:
+    name = "".join(c if c.isalnum() or c in "._-" else "-" for c in path.name).strip("-.")
+    return name or "service"
+
+
+def _with_repositories(service: Service, repositories: tuple[str, ...]) -> Service:
+    return Service(
+        name=service.name,
+        owner=service.owner,
+        tier=service.tier,
+        golden_thread=service.golden_thread,
+        domain=service.domain,
+        platform=service.platform,
+        repositories=repositories,
+    )
+
+
+def targets_for(service: Service) -> list[Target]:
+    return [Target(kind="repository", location=repo) for repo in service.repositories]
+
+
+# --- the scan -------------------------------------------------------------------------------
+
+
+def scan(
+    services: Sequence[Service],
+    *,
+    store: Store,
+    registry: Registry,
+    framework: Framework,
+    today: date | None = None,
+    probe_timeout: float = PROBE_TIMEOUT_SECONDS,
+    on_service: Callable[[Service], None] | None = None,
+) -> ScanOutcome:
+    """Scan services and record each one's result. Returns the outcome read back from the store."""
+    today = today or date.today()
+    scan_id = store.start_scan(framework.digest, __version__)
+    outcome = ScanOutcome(scan_id=scan_id, status="running")
+    try:
+        for service in services:
+            if on_service:
+                on_service(service)
+            evidence, runs = observe_service(service, registry, probe_timeout=probe_timeout)
+            try:
+                with store.transaction() as tx:
+                    stored = tx.add_evidence(evidence)
+                    assessments = assess_all(
+                        framework,
+                        {e.key: e for e in stored},
+                        tier=service.tier,
+                        assessable=frozenset(e.key for e in stored),
+                        today=today,
+                    )
+                    tx.add_service_scan(
+                        scan_id=scan_id,
+                        service=service,
+                        evidence=stored,
+                        assessments=assessments,
+                        probe_runs=runs,
+                        rules_digest=framework.digest,
+                    )
+            except InputError:
+                raise
+            except Exception as exc:  # one service's failure to record must not lose the others
+                log.error("service %s: result not recorded: %s", service.name, exc)
+                outcome.failed[service.name] = str(exc)
+    except BaseException:
+        store.finish_scan(scan_id, "incomplete", note="interrupted")
+        raise
+    outcome.status = "incomplete" if outcome.failed else "complete"
+    store.finish_scan(
+        scan_id,
+        outcome.status,
+        note="; ".join(f"{k}: {v}" for k, v in outcome.failed.items())[:MAX_ERROR_CHARS],
+    )
+    outcome.results = store.results_for_scan(scan_id)
+    return outcome
+
+
+def observe_service(
+    service: Service, registry: Registry, *, probe_timeout: float = PROBE_TIMEOUT_SECONDS
+) -> tuple[list[Evidence], list[ProbeRun]]:
+    """Collect each target once, run every probe for its kind, merge facts across targets."""
+    per_target: list[list[Evidence]] = []
+    runs: list[ProbeRun] = []
+    for target in targets_for(service):
+        evidence, target_runs = _observe_target(target, registry, probe_timeout)
+        per_target.append(evidence)
+        runs += target_runs
+    return merge_evidence(per_target, registry.facts), runs
+
+
+def _observe_target(
+    target: Target, registry: Registry, probe_timeout: float
+) -> tuple[list[Evidence], list[ProbeRun]]:
+    probes = [p for p in registry.probes if p.target_kind == target.kind]
+    collector = registry.collectors.get(target.kind)
+    started = time.perf_counter()
+    try:
+        if collector is None:
+            raise CollectError(f"no collector for target kind {target.kind!r}")
+        snapshot = collector.collect(target)
+    except CollectError as exc:
+        reason = f"cannot read {target}: {exc}"
+        runs = [ProbeRun("collect", "", str(target), "error", _ms(started), reason)]
+        runs += [ProbeRun(p.id, p.version, str(target), "skipped", 0, reason) for p in probes]
+        evidence = [
+            Evidence(key=s.key, value=None, probe=p.id, probe_version=p.version, reason=reason)
+            for p in probes
+            for s in p.facts
+        ]
+        return evidence, runs
+    problems = getattr(snapshot, "problems", ())
+    runs = [
+        ProbeRun(
+            "collect",
+            "",
+            str(target),
+            "ok",
+            _ms(started),
+            _clip("\n".join(_problem_line(p) for p in problems)) if problems else None,
+        )
+    ]
+    evidence: list[Evidence] = []
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="probe")
+    try:
+        for probe in probes:
+            probe_evidence, run = _run_probe(probe, snapshot, target, pool, probe_timeout)
+            evidence += probe_evidence
+            runs.append(run)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return evidence, runs
+
+
+def _run_probe(
+    probe: Probe,
+    snapshot: Any,
+    target: Target,
+    pool: concurrent.futures.ThreadPoolExecutor,
+    timeout: float,
+) -> tuple[list[Evidence], ProbeRun]:
+    started = time.perf_counter()
+    future = pool.submit(lambda: list(probe.observe(snapshot)))
+    try:
+        observations: list[Observation] = future.result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        reason = f"probe {probe.id} timed out after {timeout:g}s on {target}"
+        return _all_unknown(probe, reason), ProbeRun(
+            probe.id, probe.version, str(target), "timeout", _ms(started), reason
+        )
+    except Exception as exc:  # a probe's bug must not abort the scan
+        reason = f"probe {probe.id} failed on {target}: {type(exc).__name__}: {exc}"
+        log.warning("%s", reason)
+        return _all_unknown(probe, reason), ProbeRun(
+            probe.id, probe.version, str(target), "error", _ms(started), _clip(reason)
+        )
+    evidence, problems = _evidence_from(probe, observations)
+    status = "ok" if not problems else "error"
+    return evidence, ProbeRun(
+        probe.id,
+        probe.version,
+        str(target),
+        status,
+        _ms(started),
+        _clip("; ".join(problems)) if problems else None,
+    )
+
+
+def _evidence_from(probe: Probe, observations: list[Observation]) -> tuple[list[Evidence], list[str]]:
+    """Check a probe's report against what it declared; undeclared or mistyped facts are refused."""
+    declared = {spec.key: spec for spec in probe.facts}
+    problems: list[str] = []
+    seen: dict[str, Evidence] = {}
+    for obs in observations:
+        spec = declared.get(obs.key)
+        if spec is None:
+            problems.append(f"reported undeclared fact {obs.key!r}")
+            continue
+        value, reason = obs.value, obs.reason
+        if value is not None and not _has_type(value, spec):
+            problems.append(f"fact {obs.key} has a {type(value).__name__}, declared {spec.type}")
+            value, reason = None, f"probe {probe.id} reported a value of the wrong type"
+        if value is None and not reason:
+            reason = f"probe {probe.id} could not establish it"
+        seen[obs.key] = Evidence(
+            key=obs.key,
+            value=value,
+            probe=probe.id,
+            probe_version=probe.version,
+            locators=tuple(obs.locators),
+            reason=reason if value is None else None,
+        )
+    for key in declared:
+        if key not in seen:
+            problems.append(f"did not report {key}")
+            seen[key] = Evidence(
+                key=key,
+                value=None,
+                probe=probe.id,
+                probe_version=probe.version,
+                reason=f"probe {probe.id} did not report it",
+            )
+    return list(seen.values()), problems
+
+
+def _has_type(value: Any, spec: FactSpec) -> bool:
+    if spec.type == "bool":
+        return isinstance(value, bool)
+    if spec.type == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if spec.type == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if spec.type == "str":
+        return isinstance(value, str)
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _all_unknown(probe: Probe, reason: str) -> list[Evidence]:
+    return [
+        Evidence(key=s.key, value=None, probe=probe.id, probe_version=probe.version, reason=reason)
+        for s in probe.facts
+    ]
+
+
+def merge_evidence(
+    per_target: Sequence[Sequence[Evidence]], facts: dict[str, FactSpec]
+) -> list[Evidence]:
+    """One fact per key for the service: true if any repository qualifies, lists united.
+
+    A fact is unknown only when no target establishes it and at least one could not be read.
+    """
+    if len(per_target) == 1:
+        return sorted(per_target[0], key=lambda e: e.key)
+    grouped: dict[str, list[Evidence]] = {}
+    for evidence in per_target:
+        for e in evidence:
+            grouped.setdefault(e.key, []).append(e)
+    merged = []
+    for key, items in sorted(grouped.items()):
+        known = [e for e in items if e.value is not None]
+        unknown = [e for e in items if e.value is None]
+        spec = facts.get(key)
+        first = items[0]
+        if spec is not None and spec.type == "bool" and any(e.value is True for e in known):
+            hits = [e for e in known if e.value is True]
+            merged.append(_combine(first, True, hits))
+        elif unknown:
+            reasons = "; ".join(sorted({e.reason or "" for e in unknown}))
+            merged.append(Evidence(key, None, first.probe, first.probe_version, (), reasons))
+        elif spec is not None and spec.type == "list[str]":
+            union = sorted({v for e in known for v in e.value})
+            merged.append(_combine(first, union, known))
+        else:
+            merged.append(_combine(first, known[0].value, known))
+    return merged
+
+
+def _combine(first: Evidence, value: Any, sources: list[Evidence]) -> Evidence:
+    locators: tuple[Locator, ...] = tuple(loc for e in sources for loc in e.locators)
+    return Evidence(first.key, value, first.probe, first.probe_version, locators)
+
+
+def rescore(store: Store, framework: Framework, *, today: date | None = None) -> int:
+    """Re-evaluate every service's latest result with the current rules. No re-scan."""
+    today = today or date.today()
+    count = 0
+    for result in store.latest_results():
+        assessments = assess_all(
+            framework,
+            result.evidence,
+            tier=result.service.tier,
+            assessable=frozenset(result.evidence),
+            today=today,
+        )
+        store.replace_assessments(result.service_scan_id, assessments, framework.digest)
+        count += 1
+    return count
+
+
+def _problem_line(problem: Any) -> str:
+    if isinstance(problem, tuple) and len(problem) == 3:
+        path, line, message = problem
+        return f"{path}:{line}: {message}" if line else f"{path}: {message}"
+    return str(problem)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

@@ -1,0 +1,553 @@
+"""The evidence store: open, migrate, write one service's result atomically, read it back.
+
+SQLite by default at ``default_db_url()``; any SQLAlchemy URL through ``--db`` or
+``$FUNDAMENTALS_DB``. PostgreSQL is the tested shared deployment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from scanner import tables as t
+from scanner.errors import InputError, StoreError
+from scanner.models import (
+    Assessment,
+    CriterionResult,
+    Evidence,
+    Level,
+    Locator,
+    Service,
+    Tier,
+)
+
+DB_ENV = "FUNDAMENTALS_DB"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def default_db_path() -> Path:
+    """The per-user SQLite file, e.g. ``~/.local/share/fundamentals-scanner/fundamentals.db``."""
+    return platformdirs.user_data_path("fundamentals-scanner") / "fundamentals.db"
+
+
+def default_db_url() -> str:
+    return os.environ.get(DB_ENV) or f"sqlite:///{default_db_path()}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def digest(value: Any) -> str:
+    """A 128-bit content digest of a JSON-serialisable value."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    probe: str
+    probe_version: str
+    target: str
+    status: str  # ok | error | skipped | timeout
+    duration_ms: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    """One service's latest (or any) recorded result."""
+
+    service: Service
+    scan_id: int
+    service_scan_id: int
+    finished_at: datetime
+    rules_digest: str
+    assessments: tuple[Assessment, ...]
+    evidence: dict[str, Evidence]
+    scan_status: str
+
+    def assessment(self, category: str) -> Assessment | None:
+        return next((a for a in self.assessments if a.category == category), None)
+
+
+class Store:
+    def __init__(
+        self, url: str | None = None, *, migrate: bool = True, lock_timeout: float = 10.0
+    ) -> None:
+        self.url = normalise_url(url or default_db_url())
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError as exc:
+            raise InputError(f"database URL is not valid: {exc}") from None
+        self.safe_url = parsed.render_as_string(hide_password=True)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            path = Path(parsed.database)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InputError(f"cannot create the database folder {path.parent}: {exc}") from None
+            if path.is_dir():
+                raise InputError(f"database path {path} is a directory")
+        self.engine = _make_engine(self.url, self.is_sqlite, lock_timeout)
+        if migrate:
+            self.ensure_schema()
+
+    # --- schema ----------------------------------------------------------------------------
+
+    def _alembic_config(self, connection: Any) -> Any:
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = connection
+        return cfg
+
+    def schema_revision(self) -> tuple[str | None, str | None]:
+        """(current revision in the database, newest revision shipped)."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        with self._connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            head = ScriptDirectory.from_config(self._alembic_config(conn)).get_current_head()
+        return current, head
+
+    def ensure_schema(self) -> None:
+        current, head = self.schema_revision()
+        if current != head:
+            self.upgrade()
+
+    def upgrade(self) -> tuple[str | None, str | None]:
+        """Apply pending migrations. Returns (revision before, revision after)."""
+        from alembic import command
+
+        before, _ = self.schema_revision()
+        with self._connect() as conn, conn.begin():
+            command.upgrade(self._alembic_config(conn), "head")
+        after, _ = self.schema_revision()
+        return before, after
+
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise _store_error(exc, self.safe_url) from None
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def start_scan(self, rules_digest: str, tool_version: str) -> int:
+        with self.session() as session:
+            scan = t.ScanRow(started_at=now(), rules_digest=rules_digest, tool_version=tool_version)
+            session.add(scan)
+            session.commit()
+            assert scan.id is not None
+            return scan.id
+
+    def finish_scan(self, scan_id: int, status: str, note: str = "") -> None:
+        with self.session() as session:
+            scan = session.get(t.ScanRow, scan_id)
+            if scan is None:
+                raise StoreError(f"scan {scan_id} does not exist")
+            scan.status = status
+            scan.finished_at = now()
+            scan.note = note
+            session.add(scan)
+            session.commit()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        try:
+            with Session(self.engine) as session:
+                yield session
+        except OperationalError as exc:
+            raise _store_error(exc, self.safe_url) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One service's result: everything inside commits together or not at all."""
+        with self.session() as session:
+            try:
+                yield Transaction(session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def scan(self, scan_id: int) -> t.ScanRow | None:
+        with self.session() as session:
+            return session.get(t.ScanRow, scan_id)
+
+    def latest_scan(self) -> t.ScanRow | None:
+        with self.session() as session:
+            return session.exec(  # type: ignore[call-overload]
+                select(t.ScanRow).order_by(t.ScanRow.id.desc()).limit(1)  # type: ignore[union-attr]
+            ).scalars().first()
+
+    def service_names(self) -> list[str]:
+        with self.session() as session:
+            rows = session.execute(select(t.ServiceRow.name).order_by(t.ServiceRow.name))
+            return [r[0] for r in rows]
+
+    def latest_results(self, services: Sequence[str] | None = None) -> list[ServiceResult]:
+        """The most recent recorded result of each service (or of the named ones)."""
+        with self.session() as session:
+            latest = (
+                select(func.max(t.ServiceScanRow.id))
+                .group_by(t.ServiceScanRow.service_id)
+                .scalar_subquery()
+            )
+            query = (
+                select(t.ServiceScanRow, t.ServiceRow, t.ScanRow)
+                .join(t.ServiceRow, t.ServiceRow.id == t.ServiceScanRow.service_id)
+                .join(t.ScanRow, t.ScanRow.id == t.ServiceScanRow.scan_id)
+                .where(t.ServiceScanRow.id.in_(latest))  # type: ignore[union-attr]
+                .order_by(t.ServiceRow.name)
+            )
+            if services is not None:
+                query = query.where(t.ServiceRow.name.in_(list(services)))  # type: ignore[attr-defined]
+            return [
+                self._result(session, ss, svc, scan) for ss, svc, scan in session.execute(query)
+            ]
+
+    def results_for_scan(self, scan_id: int) -> list[ServiceResult]:
+        with self.session() as session:
+            query = (
+                select(t.ServiceScanRow, t.ServiceRow, t.ScanRow)
+                .join(t.ServiceRow, t.ServiceRow.id == t.ServiceScanRow.service_id)
+                .join(t.ScanRow, t.ScanRow.id == t.ServiceScanRow.scan_id)
+                .where(t.ServiceScanRow.scan_id == scan_id)
+                .order_by(t.ServiceRow.name)
+            )
+            return [
+                self._result(session, ss, svc, scan) for ss, svc, scan in session.execute(query)
+            ]
+
+    def probe_runs(self, service_scan_id: int) -> list[ProbeRun]:
+        with self.session() as session:
+            rows = session.execute(
+                select(t.ProbeRunRow)
+                .where(t.ProbeRunRow.service_scan_id == service_scan_id)
+                .order_by(t.ProbeRunRow.id)  # type: ignore[arg-type]
+            ).scalars()
+            return [
+                ProbeRun(r.probe, r.probe_version, r.target, r.status, r.duration_ms, r.error)
+                for r in rows
+            ]
+
+    def _result(
+        self, session: Session, ss: t.ServiceScanRow, svc: t.ServiceRow, scan: t.ScanRow
+    ) -> ServiceResult:
+        evidence_rows = session.execute(
+            select(t.EvidenceRow)
+            .join(t.EvidenceSetMember, t.EvidenceSetMember.evidence_id == t.EvidenceRow.id)
+            .where(t.EvidenceSetMember.set_id == ss.evidence_set_id)
+        ).scalars()
+        evidence = {row.key: _evidence(row) for row in evidence_rows}
+        assessment_rows = session.execute(
+            select(t.AssessmentRow)
+            .join(t.AssessmentSetMember, t.AssessmentSetMember.assessment_id == t.AssessmentRow.id)
+            .where(t.AssessmentSetMember.set_id == ss.assessment_set_id)
+        ).scalars()
+        assert ss.id is not None and scan.id is not None
+        return ServiceResult(
+            service=_service(svc),
+            scan_id=scan.id,
+            service_scan_id=ss.id,
+            finished_at=ss.finished_at,
+            rules_digest=ss.rules_digest,
+            assessments=tuple(_assessment(row) for row in assessment_rows),
+            evidence=dict(sorted(evidence.items())),
+            scan_status=scan.status,
+        )
+
+    def replace_assessments(
+        self, service_scan_id: int, assessments: Sequence[Assessment], rules_digest: str
+    ) -> None:
+        """Re-score: point a recorded result at a new assessment set (evidence is unchanged)."""
+        with self.transaction() as tx:
+            ss = tx.session.get(t.ServiceScanRow, service_scan_id)
+            if ss is None:
+                raise StoreError(f"service scan {service_scan_id} does not exist")
+            evidence_digests = tx.evidence_digests(ss.evidence_set_id)
+            ss.assessment_set_id = tx.add_assessment_set(assessments, evidence_digests)
+            ss.rules_digest = rules_digest
+            tx.session.add(ss)
+
+
+class Transaction:
+    """Writes inside one open transaction; see ``Store.transaction``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def upsert_service(self, service: Service) -> int:
+        row = self.session.execute(
+            select(t.ServiceRow).where(t.ServiceRow.name == service.name)
+        ).scalar_one_or_none()
+        if row is None:
+            row = t.ServiceRow(name=service.name, created_at=now())
+        row.owner = service.owner
+        row.tier = service.tier.value
+        row.golden_thread = service.golden_thread
+        row.domain = service.domain
+        row.platform = service.platform
+        row.sources_json = json.dumps({"repositories": list(service.repositories)})
+        row.retired_at = None
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        return row.id
+
+    def add_evidence(self, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """Store each fact once (content-addressed); return them with their ids."""
+        by_digest = {_evidence_digest(e): e for e in evidence}
+        ids = self._ids(t.EvidenceRow, list(by_digest))
+        missing = [d for d in by_digest if d not in ids]
+        if missing:
+            seen = now()
+            rows = [
+                {
+                    "digest": d,
+                    "key": by_digest[d].key,
+                    "value_json": _value_json(by_digest[d].value),
+                    "reason": by_digest[d].reason,
+                    "probe": by_digest[d].probe,
+                    "probe_version": by_digest[d].probe_version,
+                    "locators_json": json.dumps([loc.as_dict() for loc in by_digest[d].locators]),
+                    "first_seen_at": seen,
+                }
+                for d in missing
+            ]
+            self._insert_ignore(t.EvidenceRow, rows)
+            ids |= self._ids(t.EvidenceRow, missing)
+        return [replace(e, id=ids[d]) for d, e in by_digest.items()]
+
+    def add_evidence_set(self, evidence: Sequence[Evidence]) -> int:
+        digests = sorted(_evidence_digest(e) for e in evidence)
+        set_digest = digest(digests)
+        existing = self._ids(t.EvidenceSetRow, [set_digest])
+        if set_digest in existing:
+            return existing[set_digest]
+        self._insert_ignore(t.EvidenceSetRow, [{"digest": set_digest}])
+        set_id = self._ids(t.EvidenceSetRow, [set_digest])[set_digest]
+        self._insert_ignore(
+            t.EvidenceSetMember,
+            [{"set_id": set_id, "evidence_id": e.id} for e in evidence],
+        )
+        return set_id
+
+    def evidence_digests(self, evidence_set_id: int) -> dict[int, str]:
+        rows = self.session.execute(
+            select(t.EvidenceRow.id, t.EvidenceRow.digest)
+            .join(t.EvidenceSetMember, t.EvidenceSetMember.evidence_id == t.EvidenceRow.id)
+            .where(t.EvidenceSetMember.set_id == evidence_set_id)
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def add_assessment_set(
+        self, assessments: Sequence[Assessment], evidence_digests: dict[int, str]
+    ) -> int:
+        by_digest: dict[str, dict[str, Any]] = {}
+        for a in assessments:
+            trace = [c.as_dict() for c in a.trace]
+            used = sorted(evidence_digests[i] for i in a.evidence_ids if i in evidence_digests)
+            row = {
+                "category": a.category,
+                "level": a.level.value,
+                "at_least": a.at_least.value if a.at_least else None,
+                "note": a.note,
+                "trace_json": json.dumps(trace, sort_keys=True),
+                "evidence_digest": digest(used),
+            }
+            by_digest[digest(row)] = row
+        ids = self._ids(t.AssessmentRow, list(by_digest))
+        missing = [d for d in by_digest if d not in ids]
+        if missing:
+            self._insert_ignore(t.AssessmentRow, [{"digest": d, **by_digest[d]} for d in missing])
+            ids |= self._ids(t.AssessmentRow, missing)
+        set_digest = digest(sorted(by_digest))
+        existing = self._ids(t.AssessmentSetRow, [set_digest])
+        if set_digest in existing:
+            return existing[set_digest]
+        self._insert_ignore(t.AssessmentSetRow, [{"digest": set_digest}])
+        set_id = self._ids(t.AssessmentSetRow, [set_digest])[set_digest]
+        self._insert_ignore(
+            t.AssessmentSetMember,
+            [{"set_id": set_id, "assessment_id": ids[d]} for d in by_digest],
+        )
+        return set_id
+
+    def add_service_scan(
+        self,
+        *,
+        scan_id: int,
+        service: Service,
+        evidence: Sequence[Evidence],
+        assessments: Sequence[Assessment],
+        probe_runs: Sequence[ProbeRun],
+        rules_digest: str,
+    ) -> int:
+        """Record one service's complete result in a scan; ``evidence`` must carry ids."""
+        service_id = self.upsert_service(service)
+        evidence_set_id = self.add_evidence_set(evidence)
+        digests = {e.id: _evidence_digest(e) for e in evidence if e.id is not None}
+        assessment_set_id = self.add_assessment_set(assessments, digests)
+        ss = t.ServiceScanRow(
+            scan_id=scan_id,
+            service_id=service_id,
+            finished_at=now(),
+            evidence_set_id=evidence_set_id,
+            assessment_set_id=assessment_set_id,
+            rules_digest=rules_digest,
+        )
+        self.session.add(ss)
+        self.session.flush()
+        assert ss.id is not None
+        self.session.add_all(
+            t.ProbeRunRow(
+                service_scan_id=ss.id,
+                probe=r.probe,
+                probe_version=r.probe_version,
+                target=r.target,
+                status=r.status,
+                duration_ms=r.duration_ms,
+                error=r.error,
+            )
+            for r in probe_runs
+        )
+        return ss.id
+
+    def _ids(self, table: Any, digests: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(digests), 500):
+            chunk = digests[start : start + 500]
+            rows = self.session.execute(
+                select(table.id, table.digest).where(table.digest.in_(chunk))
+            )
+            found.update({row[1]: row[0] for row in rows})
+        return found
+
+    def _insert_ignore(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        """INSERT … ON CONFLICT DO NOTHING: concurrent writers may store the same content."""
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        self.session.execute(insert(table).on_conflict_do_nothing(), rows)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _make_engine(url: str, is_sqlite: bool, lock_timeout: float) -> Engine:
+    try:
+        if is_sqlite:
+            engine = create_engine(
+                url,
+                poolclass=NullPool,
+                connect_args={"timeout": lock_timeout, "check_same_thread": False},
+            )
+
+            @event.listens_for(engine, "connect")
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cursor = dbapi_conn.cursor()
+                cursor.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+                cursor.execute("PRAGMA foreign_keys = ON")
+                cursor.close()
+
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise InputError(f"database URL is not usable: {exc}") from None
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open database: {exc}") from None
+
+
+def _store_error(exc: OperationalError, safe_url: str) -> Exception:
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    if "locked" in message:
+        return StoreError(f"database {safe_url} is locked by another process: {message}")
+    if "unable to open" in message or "readonly" in message or "read-only" in message:
+        return InputError(f"cannot write the database {safe_url}: {message}")
+    return StoreError(f"database {safe_url}: {message.strip().splitlines()[0]}")
+
+
+def _value_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True)
+
+
+def _evidence_digest(e: Evidence) -> str:
+    return digest(
+        [e.key, e.value, e.reason, e.probe, e.probe_version, [loc.as_dict() for loc in e.locators]]
+    )
+
+
+def _evidence(row: t.EvidenceRow) -> Evidence:
+    return Evidence(
+        key=row.key,
+        value=None if row.value_json is None else json.loads(row.value_json),
+        probe=row.probe,
+        probe_version=row.probe_version,
+        locators=tuple(Locator(**d) for d in json.loads(row.locators_json)),
+        reason=row.reason,
+        id=row.id,
+    )
+
+
+def _assessment(row: t.AssessmentRow) -> Assessment:
+    trace = tuple(CriterionResult.from_dict(d) for d in json.loads(row.trace_json))
+    ids = sorted({i for c in trace for i in c.evidence_ids})
+    return Assessment(
+        category=row.category,
+        level=Level(row.level),
+        trace=trace,
+        at_least=Level(row.at_least) if row.at_least else None,
+        note=row.note,
+        evidence_ids=tuple(ids),
+    )
+
+
+def _service(row: t.ServiceRow) -> Service:
+    sources = json.loads(row.sources_json or "{}")
+    return Service(
+        name=row.name,
+        owner=row.owner,
+        tier=Tier(row.tier),
+        golden_thread=row.golden_thread,
+        domain=row.domain,
+        platform=row.platform,
+        repositories=tuple(sources.get("repositories", ())),
+    )
