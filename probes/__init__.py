@@ -1,0 +1,71 @@
+"""The built-in probes: a plugin registered under the ``fundamentals`` entry point, like any other.
+
+Adding a probe: write ``probes/<name>.py`` with ``FACTS`` and ``PROBE``, add one line below, a
+test in ``tests/probes/`` and a row in ``docs/probes.md``.
+"""
+
+from __future__ import annotations
+
+from probes import (
+    alerts,
+    automated_tests,
+    ci_systems,
+    ci_tests,
+    codeowners,
+    dashboards,
+    deployment,
+    dockerfile,
+    health_endpoint,
+    infrastructure,
+    performance_tests,
+    readme,
+    resilience,
+    runbook,
+    sast,
+    secret_scanning,
+    security_policy,
+    slo,
+    stacks,
+    structured_logging,
+    telemetry,
+    update_bot,
+    zone_redundancy,
+)
+from scanner.collect import Collector
+from scanner.hookspecs import hookimpl
+from scanner.probe import Probe
+from scanner.repository import COLLECTOR
+
+
+@hookimpl
+def fundamentals_probes() -> list[Probe]:
+    return [
+        readme.PROBE,
+        codeowners.PROBE,
+        security_policy.PROBE,
+        runbook.PROBE,
+        stacks.PROBE,
+        ci_systems.PROBE,
+        ci_tests.PROBE,
+        deployment.PROBE,
+        update_bot.PROBE,
+        sast.PROBE,
+        secret_scanning.PROBE,
+        automated_tests.PROBE,
+        performance_tests.PROBE,
+        infrastructure.PROBE,
+        zone_redundancy.PROBE,
+        dockerfile.PROBE,
+        structured_logging.PROBE,
+        telemetry.PROBE,
+        health_endpoint.PROBE,
+        resilience.PROBE,
+        alerts.PROBE,
+        dashboards.PROBE,
+        slo.PROBE,
+    ]
+
+
+@hookimpl
+def fundamentals_collectors() -> list[Collector]:
+    return [COLLECTOR]

@@ -1,0 +1,3 @@
+# Fixture repositories hold test files of their own (test_main.py, main_test.go …) that are
+# data for the probes, not tests of this project.
+collect_ignore_glob = ["fixtures/*"]
