@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +89,8 @@ class FundamentalsGroup(click.Group):
     """Turns our exceptions into one line and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # SIGTERM (a CI job cancelled, a pod evicted) ends a scan like Ctrl-C: marked incomplete.
+        signal.signal(signal.SIGTERM, _terminate)
         try:
             return super().invoke(ctx)
         except FundamentalsError as exc:
@@ -97,6 +100,10 @@ class FundamentalsGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted: the scan is recorded as incomplete", err=True)
             sys.exit(130)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 @click.group(cls=FundamentalsGroup)
@@ -146,7 +153,7 @@ def scan(
     if as_json:
         _print_json(render.scan_json(outcome))
     else:
-        render.print_scan(outcome, framework)
+        render.print_scan(outcome, framework, _effective(ctx, [s.name for s in services]))
     if outcome.failed:
         sys.exit(3)
 
@@ -186,12 +193,19 @@ def scores(service: str | None, db: str | None, config_path: str | None, as_json
     results = ctx.store.latest_results([service] if service else None)
     if service and not results:
         raise CatalogError(f"no recorded scan for service {service!r}")
+    effective = _effective(ctx, [service] if service else None)
     if as_json:
-        _print_json([render.result_json(r) for r in results])
+        _print_json([render.result_json(r, effective) for r in results])
     elif service:
-        render.print_service(results[0], ctx.framework)
+        render.print_service(results[0], ctx.framework, effective)
     else:
-        render.print_matrix(results, ctx.framework)
+        render.print_matrix(results, ctx.framework, effective)
+
+
+def _effective(ctx: Context, services: list[str] | None) -> dict[tuple[str, str], Any]:
+    from scanner.effective import effective_scores
+
+    return {(e.service, e.category): e for e in effective_scores(ctx.store, services)}
 
 
 @cli.command()
@@ -355,6 +369,13 @@ def db_upgrade(db: str | None, config_path: str | None) -> None:
         click.echo(f"{store.safe_url}: schema is up to date (revision {after})")
     else:
         click.echo(f"{store.safe_url}: upgraded schema {before or 'empty'} → {after}")
+
+
+# Reviews, audit, actions and the CI gate live in their own module; registered here.
+from scanner.cli_reviews import COMMANDS as REVIEW_COMMANDS  # noqa: E402
+
+for _command in REVIEW_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

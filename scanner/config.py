@@ -47,10 +47,25 @@ class ServiceConfig(_Strict):
         return value
 
 
+class RolesConfig(_Strict):
+    """Who may do what in reviews. Entries are actor ids (emails, GitHub logins) or team names."""
+
+    reliability_engineers: list[str] = Field(default_factory=list)
+
+
+class TeamConfig(_Strict):
+    """A team named as a service's ``owner``; its members may review that service."""
+
+    name: str
+    members: list[str] = Field(default_factory=list)
+
+
 class Config(_Strict):
     database: str | None = None
     rules: RulesConfig = Field(default_factory=RulesConfig)
     services: list[ServiceConfig] = Field(default_factory=list)
+    roles: RolesConfig = Field(default_factory=RolesConfig)
+    teams: list[TeamConfig] = Field(default_factory=list)
     path: Path | None = Field(default=None, exclude=True)
 
     def catalog(self) -> dict[str, Service]:

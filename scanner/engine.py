@@ -6,8 +6,9 @@ for a service or none. A scan interrupted by Ctrl-C is marked ``incomplete``.
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
+import subprocess
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,13 +19,14 @@ from typing import Any
 from scanner import __version__
 from scanner.collect import CollectError
 from scanner.config import Config
+from scanner.effective import record_retirements
 from scanner.errors import CatalogError, InputError
 from scanner.evaluate import assess_all
 from scanner.models import Evidence, FactSpec, Locator, Observation, Service, Target
 from scanner.plugins import Registry
 from scanner.probe import Probe
 from scanner.rules import Framework, default_rules_dir, load_framework
-from scanner.store import ProbeRun, ServiceResult, Store
+from scanner.store import ProbeRun, ServiceResult, Store, TargetRun
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,20 @@ def _checked_path(raw: str) -> str:
 
 
 def _service_name_for(path: Path) -> str:
-    name = "".join(c if c.isalnum() or c in "._-" else "-" for c in path.name).strip("-.")
+    """The repository's name from its ``origin`` remote, else the folder's name."""
+    name = path.name
+    try:
+        remote = subprocess.run(
+            ["git", "-C", str(path), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        remote = ""
+    if remote:
+        name = remote.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git")
+    name = "".join(c if c.isalnum() or c in "._-" else "-" for c in name).strip("-.")
     return name or "service"
 
 
@@ -151,7 +166,7 @@ def scan(
                         service=service,
                         evidence=stored,
                         assessments=assessments,
-                        probe_runs=runs,
+                        target_runs=runs,
                         rules_digest=framework.digest,
                     )
             except InputError:
@@ -168,26 +183,27 @@ def scan(
         outcome.status,
         note="; ".join(f"{k}: {v}" for k, v in outcome.failed.items())[:MAX_ERROR_CHARS],
     )
+    record_retirements(store)  # overrides the new evidence has caught up with retire themselves
     outcome.results = store.results_for_scan(scan_id)
     return outcome
 
 
 def observe_service(
     service: Service, registry: Registry, *, probe_timeout: float = PROBE_TIMEOUT_SECONDS
-) -> tuple[list[Evidence], list[ProbeRun]]:
+) -> tuple[list[Evidence], list[TargetRun]]:
     """Collect each target once, run every probe for its kind, merge facts across targets."""
     per_target: list[list[Evidence]] = []
-    runs: list[ProbeRun] = []
+    runs: list[TargetRun] = []
     for target in targets_for(service):
-        evidence, target_runs = _observe_target(target, registry, probe_timeout)
+        evidence, run = _observe_target(target, registry, probe_timeout)
         per_target.append(evidence)
-        runs += target_runs
+        runs.append(run)
     return merge_evidence(per_target, registry.facts), runs
 
 
 def _observe_target(
     target: Target, registry: Registry, probe_timeout: float
-) -> tuple[list[Evidence], list[ProbeRun]]:
+) -> tuple[list[Evidence], TargetRun]:
     probes = [p for p in registry.probes if p.target_kind == target.kind]
     collector = registry.collectors.get(target.kind)
     started = time.perf_counter()
@@ -197,65 +213,66 @@ def _observe_target(
         snapshot = collector.collect(target)
     except CollectError as exc:
         reason = f"cannot read {target}: {exc}"
-        runs = [ProbeRun("collect", "", str(target), "error", _ms(started), reason)]
-        runs += [ProbeRun(p.id, p.version, str(target), "skipped", 0, reason) for p in probes]
+        skipped = tuple(ProbeRun(p.id, p.version, "skipped", 0, reason) for p in probes)
         evidence = [
             Evidence(key=s.key, value=None, probe=p.id, probe_version=p.version, reason=reason)
             for p in probes
             for s in p.facts
         ]
-        return evidence, runs
+        return evidence, TargetRun(str(target), "error", _ms(started), reason, skipped)
+    collected_ms = _ms(started)
     problems = getattr(snapshot, "problems", ())
-    runs = [
-        ProbeRun(
-            "collect",
-            "",
-            str(target),
-            "ok",
-            _ms(started),
-            _clip("\n".join(_problem_line(p) for p in problems)) if problems else None,
-        )
-    ]
     evidence: list[Evidence] = []
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="probe")
-    try:
-        for probe in probes:
-            probe_evidence, run = _run_probe(probe, snapshot, target, pool, probe_timeout)
-            evidence += probe_evidence
-            runs.append(run)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-    return evidence, runs
+    probe_runs: list[ProbeRun] = []
+    for probe in probes:
+        probe_evidence, run = _run_probe(probe, snapshot, target, probe_timeout)
+        evidence += probe_evidence
+        probe_runs.append(run)
+    return evidence, TargetRun(
+        str(target),
+        "ok",
+        collected_ms,
+        _clip("\n".join(_problem_line(p) for p in problems)) if problems else None,
+        tuple(probe_runs),
+    )
 
 
 def _run_probe(
-    probe: Probe,
-    snapshot: Any,
-    target: Target,
-    pool: concurrent.futures.ThreadPoolExecutor,
-    timeout: float,
+    probe: Probe, snapshot: Any, target: Target, timeout: float
 ) -> tuple[list[Evidence], ProbeRun]:
     started = time.perf_counter()
-    future = pool.submit(lambda: list(probe.observe(snapshot)))
-    try:
-        observations: list[Observation] = future.result(timeout=timeout)
-    except concurrent.futures.TimeoutError:
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["observations"] = list(probe.observe(snapshot))
+        except BaseException as exc:  # handed to the scanning thread below
+            outcome["error"] = exc
+
+    # A daemon thread, so a hung probe can neither block the scan nor keep the process alive.
+    thread = threading.Thread(target=work, name=f"probe-{probe.id}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
         reason = f"probe {probe.id} timed out after {timeout:g}s on {target}"
         return _all_unknown(probe, reason), ProbeRun(
-            probe.id, probe.version, str(target), "timeout", _ms(started), reason
+            probe.id, probe.version, "timeout", _ms(started), reason
         )
-    except Exception as exc:  # a probe's bug must not abort the scan
-        reason = f"probe {probe.id} failed on {target}: {type(exc).__name__}: {exc}"
+    error = outcome.get("error")
+    if isinstance(error, KeyboardInterrupt | SystemExit):
+        raise error
+    if error is not None:  # a probe's bug must not abort the scan
+        reason = f"probe {probe.id} failed on {target}: {type(error).__name__}: {error}"
         log.warning("%s", reason)
         return _all_unknown(probe, reason), ProbeRun(
-            probe.id, probe.version, str(target), "error", _ms(started), _clip(reason)
+            probe.id, probe.version, "error", _ms(started), _clip(reason)
         )
+    observations: list[Observation] = outcome["observations"]
     evidence, problems = _evidence_from(probe, observations)
     status = "ok" if not problems else "error"
     return evidence, ProbeRun(
         probe.id,
         probe.version,
-        str(target),
         status,
         _ms(started),
         _clip("; ".join(problems)) if problems else None,
@@ -370,6 +387,7 @@ def rescore(store: Store, framework: Framework, *, today: date | None = None) ->
         )
         store.replace_assessments(result.service_scan_id, assessments, framework.digest)
         count += 1
+    record_retirements(store)
     return count
 
 

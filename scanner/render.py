@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -17,6 +17,7 @@ from rich.text import Text
 from scanner.models import Assessment, Evidence, Level, Truth
 
 if TYPE_CHECKING:
+    from scanner.effective import EffectiveScore
     from scanner.engine import ScanOutcome
     from scanner.plugins import Registry
     from scanner.rules import Category, Framework
@@ -49,7 +50,8 @@ TRUTH_MARK = {
 def _console() -> Console:
     # Wide enough for the tables when piped (rich defaults to 80 columns off a terminal).
     width = None if os.isatty(1) else 140
-    return Console(width=width, highlight=False, soft_wrap=False)
+    # markup=False: facts, paths and reasons are printed as they are, "[" and all.
+    return Console(width=width, highlight=False, soft_wrap=False, markup=False)
 
 
 def level_text(level: Level, at_least: Level | None = None) -> Text:
@@ -79,13 +81,13 @@ def counts_line(tally: Counter[Level]) -> str:
 
 def _why(assessment: Assessment) -> str:
     """One short line: what holds the category at its level."""
-    if assessment.level in (Level.UNKNOWN, Level.NOT_ASSESSED):
+    if assessment.level in (Level.UNKNOWN, Level.NOT_ASSESSED, Level.NOT_APPLICABLE):
         return assessment.note
     nxt = assessment.next_level
     if nxt is None:
         return "all criteria met"
     missing = assessment.missing_for(nxt)
-    return "; ".join(c.description for c in missing) if missing else ""
+    return f"{nxt.value.title()} needs: " + "; ".join(c.description for c in missing)
 
 
 # --- JSON shapes -----------------------------------------------------------------------------
@@ -100,9 +102,12 @@ def scan_json(outcome: ScanOutcome) -> dict[str, Any]:
     }
 
 
-def result_json(result: ServiceResult) -> dict[str, Any]:
+def result_json(
+    result: ServiceResult, effective: Mapping[tuple[str, str], EffectiveScore] | None = None
+) -> dict[str, Any]:
+    """``assessments`` holds the inferred levels; ``effective`` (when given) what counts, and why."""
     svc = result.service
-    return {
+    data = {
         "service": svc.name,
         "tier": svc.tier.value,
         "golden_thread": svc.golden_thread,
@@ -114,6 +119,13 @@ def result_json(result: ServiceResult) -> dict[str, Any]:
         "assessments": {a.category: a.level.value for a in result.assessments},
         "counts": {level.value: n for level, n in counts(result.assessments).items()},
     }
+    if effective is not None:
+        data["effective"] = {
+            a.category: effective[key].as_dict()
+            for a in result.assessments
+            if (key := (svc.name, a.category)) in effective
+        }
+    return data
 
 
 def evidence_json(e: Evidence) -> dict[str, Any]:
@@ -201,18 +213,27 @@ def framework_json(framework: Framework) -> dict[str, Any]:
 # --- terminal tables -------------------------------------------------------------------------
 
 
-def print_scan(outcome: ScanOutcome, framework: Framework) -> None:
+def print_scan(
+    outcome: ScanOutcome, framework: Framework, effective: Mapping[tuple[str, str], EffectiveScore]
+) -> None:
     console = _console()
     for result in outcome.results:
-        print_service(result, framework, console=console)
+        print_service(result, framework, effective, console=console)
     for name, why in outcome.failed.items():
-        console.print(f"[bold red]{name}: not recorded:[/] {why}")
-    console.print(f"scan {outcome.scan_id}: {outcome.status}")
+        console.print(Text(f"{name}: not recorded: {why}", style="bold red"))
+    console.print(
+        f"scan {outcome.scan_id} {outcome.status}: {len(outcome.results)} service(s) recorded"
+        + (f", {len(outcome.failed)} not recorded" if outcome.failed else "")
+    )
 
 
 def print_service(
-    result: ServiceResult, framework: Framework, console: Console | None = None
+    result: ServiceResult,
+    framework: Framework,
+    effective: Mapping[tuple[str, str], EffectiveScore],
+    console: Console | None = None,
 ) -> None:
+    """A service's categories by pillar: the effective level, and the inferred one if it differs."""
     console = console or _console()
     svc = result.service
     title = f"{svc.name} — {svc.tier.value}" + (" — Golden Thread" if svc.golden_thread else "")
@@ -222,50 +243,81 @@ def print_service(
     table.add_column("Level", no_wrap=True)
     table.add_column("Why / next step", overflow="fold")
     by_category = {a.category: a for a in result.assessments}
+    effective_levels = []
     for pillar in framework.pillars:
         first = True
         for category in pillar.categories:
             a = by_category.get(category.id)
             if a is None:
                 continue
-            table.add_row(
-                pillar.name if first else "", category.name, level_text(a.level, a.at_least), _why(a)
-            )
+            eff = effective.get((svc.name, category.id))
+            level = level_text(a.level, a.at_least)
+            why = _why(a)
+            if eff is not None and eff.differs:
+                level = Text.assemble(level_text(eff.effective), f"\n(inferred {a.level.letter})")
+                why = eff.why
+            elif eff is not None and eff.confirmed:
+                level.append(" ✔")
+            effective_levels.append(eff.effective if eff is not None else a.level)
+            table.add_row(pillar.name if first else "", category.name, level, why)
             first = False
         table.add_section()
     console.print(table)
-    console.print(counts_line(counts(result.assessments)))
+    console.print(counts_line(Counter(effective_levels)) + "  (effective; ✔ confirmed by a reviewer)")
     console.print(
         f"scan {result.scan_id} · recorded {result.finished_at:%Y-%m-%d %H:%M} UTC · "
         f"`fundamentals explain {svc.name} CATEGORY` shows why\n"
     )
 
 
-def print_matrix(results: Sequence[ServiceResult], framework: Framework) -> None:
+def print_matrix(
+    results: Sequence[ServiceResult],
+    framework: Framework,
+    effective: Mapping[tuple[str, str], EffectiveScore],
+) -> None:
+    """Services × pillars; each cell holds one effective letter per category (legend order).
+
+    A letter followed by ``*`` differs from the inferred level (an override or accepted challenge).
+    """
     console = _console()
     if not results:
         console.print("no scans recorded yet: run `fundamentals scan PATH`")
         return
-    table = Table(title="Latest scores (G/A/R, ? unknown, - not assessed)", title_justify="left")
+    table = Table(title="Latest scores", title_justify="left")
     table.add_column("Service")
     table.add_column("Tier")
-    categories = framework.categories
-    for c in categories:
-        table.add_column(c.id, justify="center", no_wrap=True)
-    table.add_column("G/A/R/?", no_wrap=True)
+    for pillar in framework.pillars:
+        table.add_column(pillar.name, no_wrap=True)
+    table.add_column("Green/Amber/Red/Unknown", no_wrap=True)
     for r in results:
         levels = {a.category: a.level for a in r.assessments}
-        tally = counts(r.assessments)
+        overridden = set()
+        for category in levels:
+            eff = effective.get((r.service.name, category))
+            if eff is not None and eff.differs:
+                levels[category] = eff.effective
+                overridden.add(category)
+        tally = Counter(levels.values())
         row: list[Any] = [r.service.name + (" ★" if r.service.golden_thread else ""), r.service.tier]
-        row += [
-            Text(levels[c.id].letter, style=STYLE[levels[c.id]]) if c.id in levels else ""
-            for c in categories
-        ]
+        for pillar in framework.pillars:
+            cell = Text()
+            for c in pillar.categories:
+                level = levels.get(c.id)
+                mark = "*" if c.id in overridden else ""
+                letter = (level.letter if level else " ") + mark
+                cell.append(f"{letter:<3}", style=STYLE[level] if level else "")
+            row.append(cell)
         row.append(
             f"{tally[Level.GREEN]}/{tally[Level.AMBER]}/{tally[Level.RED]}/{tally[Level.UNKNOWN]}"
         )
         table.add_row(*row)
     console.print(table)
+    console.print(
+        "★ Golden Thread · G green, A amber, R red, ? unknown, - not assessed, n/a not applicable"
+        " · * effective level differs from the inferred one (`fundamentals reviews` says why)"
+    )
+    for pillar in framework.pillars:
+        console.print(f"{pillar.name}: " + ", ".join(c.id for c in pillar.categories), style="dim")
 
 
 def print_evidence(items: Sequence[Evidence]) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from scanner import tables as t
 from scanner.errors import InputError, StoreError
@@ -70,10 +70,20 @@ def now() -> datetime:
 class ProbeRun:
     probe: str
     probe_version: str
-    target: str
     status: str  # ok | error | skipped | timeout
     duration_ms: int
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetRun:
+    """A target read once by its collector, and the probes run on what it read."""
+
+    target: str
+    status: str  # ok | error (the target could not be read: every probe skipped)
+    duration_ms: int
+    problems: str | None = None
+    probes: tuple[ProbeRun, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,17 +260,33 @@ class Store:
                 self._result(session, ss, svc, scan) for ss, svc, scan in session.execute(query)
             ]
 
-    def probe_runs(self, service_scan_id: int) -> list[ProbeRun]:
+    def target_runs(self, service_scan_id: int) -> list[TargetRun]:
         with self.session() as session:
-            rows = session.execute(
-                select(t.ProbeRunRow)
-                .where(t.ProbeRunRow.service_scan_id == service_scan_id)
-                .order_by(t.ProbeRunRow.id)  # type: ignore[arg-type]
+            targets = session.execute(
+                select(t.TargetRunRow)
+                .where(t.TargetRunRow.service_scan_id == service_scan_id)
+                .order_by(col(t.TargetRunRow.id))
             ).scalars()
-            return [
-                ProbeRun(r.probe, r.probe_version, r.target, r.status, r.duration_ms, r.error)
-                for r in rows
-            ]
+            runs = []
+            for target in targets:
+                probes = session.execute(
+                    select(t.ProbeRunRow)
+                    .where(t.ProbeRunRow.target_run_id == target.id)
+                    .order_by(col(t.ProbeRunRow.id))
+                ).scalars()
+                runs.append(
+                    TargetRun(
+                        target.target,
+                        target.status,
+                        target.duration_ms,
+                        target.problems,
+                        tuple(
+                            ProbeRun(p.probe, p.probe_version, p.status, p.duration_ms, p.error)
+                            for p in probes
+                        ),
+                    )
+                )
+            return runs
 
     def _result(
         self, session: Session, ss: t.ServiceScanRow, svc: t.ServiceRow, scan: t.ScanRow
@@ -412,7 +438,7 @@ class Transaction:
         service: Service,
         evidence: Sequence[Evidence],
         assessments: Sequence[Assessment],
-        probe_runs: Sequence[ProbeRun],
+        target_runs: Sequence[TargetRun],
         rules_digest: str,
     ) -> int:
         """Record one service's complete result in a scan; ``evidence`` must carry ids."""
@@ -431,18 +457,27 @@ class Transaction:
         self.session.add(ss)
         self.session.flush()
         assert ss.id is not None
-        self.session.add_all(
-            t.ProbeRunRow(
+        for run in target_runs:
+            target = t.TargetRunRow(
                 service_scan_id=ss.id,
-                probe=r.probe,
-                probe_version=r.probe_version,
-                target=r.target,
-                status=r.status,
-                duration_ms=r.duration_ms,
-                error=r.error,
+                target=run.target,
+                status=run.status,
+                duration_ms=run.duration_ms,
+                problems=run.problems,
             )
-            for r in probe_runs
-        )
+            self.session.add(target)
+            self.session.flush()
+            self.session.add_all(
+                t.ProbeRunRow(
+                    target_run_id=target.id,
+                    probe=p.probe,
+                    probe_version=p.probe_version,
+                    status=p.status,
+                    duration_ms=p.duration_ms,
+                    error=p.error,
+                )
+                for p in run.probes
+            )
         return ss.id
 
     def _ids(self, table: Any, digests: list[str]) -> dict[str, int]:

@@ -7,7 +7,7 @@ repository therefore adds a scan row, a service_scan row and its probe runs — 
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -68,14 +68,27 @@ class ServiceScanRow(SQLModel, table=True):
     rules_digest: str = Field(default="", max_length=64)
 
 
+class TargetRunRow(SQLModel, table=True):
+    """One target of a service read by its collector in one scan."""
+
+    __tablename__ = "target_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_scan_id: int = Field(foreign_key="service_scan.id", index=True)
+    target: str = Field(sa_column=Column(Text, nullable=False))  # e.g. repository:/src/api
+    status: str = Field(max_length=10)  # ok | error
+    duration_ms: int = 0
+    # Files the collector could not read or parse, one "path:line: message" a line.
+    problems: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
 class ProbeRunRow(SQLModel, table=True):
     __tablename__ = "probe_run"
 
     id: int | None = Field(default=None, primary_key=True)
-    service_scan_id: int = Field(foreign_key="service_scan.id", index=True)
+    target_run_id: int = Field(foreign_key="target_run.id", index=True)
     probe: str = Field(max_length=100)
     probe_version: str = Field(max_length=40)
-    target: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(max_length=10)  # ok | error | skipped | timeout
     duration_ms: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -127,6 +140,8 @@ class ReviewRow(SQLModel, table=True):
     """A human decision on an assessment. Append-only; each entry chains the previous hash."""
 
     __tablename__ = "review"
+    # One successor per entry: two writers can never fork the hash chain.
+    __table_args__ = (Index("uq_review_prev_hash", "prev_hash", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     service_id: int = Field(foreign_key="service.id", index=True)
@@ -140,6 +155,8 @@ class ReviewRow(SQLModel, table=True):
     created_at: datetime
     expires_at: datetime | None = None
     evidence_digest: str | None = Field(default=None, max_length=32)
+    # The inferred level when the review was made (an upward override retires once reached).
+    inferred_level: str | None = Field(default=None, max_length=20)
     refers_to: int | None = Field(default=None, foreign_key="review.id")
     prev_hash: str = Field(default="", max_length=64)
     entry_hash: str = Field(default="", max_length=64)

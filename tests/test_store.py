@@ -19,8 +19,11 @@ from scanner.models import (
     Tier,
     Truth,
 )
-from scanner.store import ProbeRun, Store
+from scanner.store import ProbeRun, Store, TargetRun
 
+RUN = TargetRun(
+    "repository:/x", "ok", 5, "ci.yml:3: malformed", (ProbeRun("repo_docs", "1.0", "ok", 3),)
+)
 SERVICE = Service(name="payments-api", owner="team-pay", tier=Tier.MISSION_CRITICAL, golden_thread=True)
 
 
@@ -56,7 +59,7 @@ def _record(store: Store, scan_id: int, evidence: list[Evidence]) -> int:
             service=SERVICE,
             evidence=stored,
             assessments=_assess(stored),
-            probe_runs=[ProbeRun("repo_docs", "1.0", "repository:/x", "ok", 3)],
+            target_runs=[RUN],
             rules_digest="r1",
         )
 
@@ -68,8 +71,8 @@ def _count(store: Store, table) -> int:
 
 def test_schema_is_migrated_on_first_use(store):
     current, head = store.schema_revision()
-    assert current == head == "0001"
-    assert store.upgrade() == ("0001", "0001")
+    assert current is not None and current == head
+    assert store.upgrade() == (head, head)
 
 
 def test_recorded_result_reads_back(store):
@@ -90,9 +93,7 @@ def test_recorded_result_reads_back(store):
     [assessment] = result.assessments
     assert assessment.level is Level.AMBER
     assert assessment.trace[0].evidence_ids == (result.evidence["repo.readme"].id,)
-    assert store.probe_runs(result.service_scan_id) == [
-        ProbeRun("repo_docs", "1.0", "repository:/x", "ok", 3)
-    ]
+    assert store.target_runs(result.service_scan_id) == [RUN]
 
 
 def test_unchanged_rescan_stores_evidence_once(store):
@@ -123,7 +124,7 @@ def test_a_failed_service_write_leaves_nothing_behind(store):
             service=SERVICE,
             evidence=stored,
             assessments=_assess(stored),
-            probe_runs=[],
+            target_runs=[],
             rules_digest="r1",
         )
         raise RuntimeError("crash between writes")

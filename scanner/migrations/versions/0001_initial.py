@@ -160,28 +160,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_service_scan_scan_id'), ['scan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_scan_service_id'), ['service_id'], unique=False)
 
-    op.create_table('probe_run',
+    op.create_table('target_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_scan_id', sa.Integer(), nullable=False),
-    sa.Column('probe', sa.String(length=100), nullable=False),
-    sa.Column('probe_version', sa.String(length=40), nullable=False),
     sa.Column('target', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('duration_ms', sa.Integer(), nullable=False),
-    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('problems', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['service_scan_id'], ['service_scan.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    with op.batch_alter_table('target_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_target_run_service_scan_id'), ['service_scan_id'], unique=False)
+
+    op.create_table('probe_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('target_run_id', sa.Integer(), nullable=False),
+    sa.Column('probe', sa.String(length=100), nullable=False),
+    sa.Column('probe_version', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['target_run_id'], ['target_run.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
     with op.batch_alter_table('probe_run', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_probe_run_service_scan_id'), ['service_scan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_probe_run_target_run_id'), ['target_run_id'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('probe_run', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_probe_run_service_scan_id'))
+        batch_op.drop_index(batch_op.f('ix_probe_run_target_run_id'))
 
     op.drop_table('probe_run')
+    with op.batch_alter_table('target_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_target_run_service_scan_id'))
+
+    op.drop_table('target_run')
     with op.batch_alter_table('service_scan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_scan_service_id'))
         batch_op.drop_index(batch_op.f('ix_service_scan_scan_id'))
