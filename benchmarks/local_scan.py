@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -54,7 +53,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
         subprocess.run(
-            [sys.executable, str(HERE / "make_repo.py"), str(repo), "--files", str(args.files), "--git"],
+            [
+                sys.executable,
+                str(HERE / "make_repo.py"),
+                str(repo),
+                "--files",
+                str(args.files),
+                "--git",
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -73,7 +79,10 @@ def main() -> None:
         service = out["services"][0]
         known = sum(v is not None for v in service["facts"].values())
         print(f"facts known: {known}/{len(service['facts'])}; levels: {service['counts']}")
-        print(f"best wall {min(walls):.2f} s (target < 3 s); max peak {max(peaks):.0f} MB (target < 300 MB)")
+        print(
+            f"best wall {min(walls):.2f} s (target < 3 s); "
+            f"max peak {max(peaks):.0f} MB (target < 300 MB)"
+        )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
         subprocess.run(
-            [sys.executable, str(HERE / "make_repo.py"), str(repo), "--files", str(args.files), "--git"],
+            [
+                sys.executable,
+                str(HERE / "make_repo.py"),
+                str(repo),
+                "--files",
+                str(args.files),
+                "--git",
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )

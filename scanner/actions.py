@@ -105,7 +105,7 @@ def list_actions(
     include_done: bool = False,
     today: date | None = None,
 ) -> list[Action]:
-    """Open actions (all with ``include_done``), oldest due first; late ones only with ``overdue``."""
+    """Open actions (all with ``include_done``), oldest due first; only late ones if ``overdue``."""
     today = today or date.today()
     with store.session() as session:
         query = (

@@ -70,7 +70,8 @@ def db_options(func: F) -> F:
         envvar="FUNDAMENTALS_CONFIG",
         metavar="FILE",
         type=click.Path(dir_okay=False),
-        help="Configuration file (default: ./fundamentals.toml if present; env FUNDAMENTALS_CONFIG).",
+        help="Configuration file (default: ./fundamentals.toml if present; "
+        "env FUNDAMENTALS_CONFIG).",
     )(func)
     return func
 
@@ -118,7 +119,9 @@ def cli(verbose: int) -> None:
         fundamentals explain my-repo logging
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 # --- scanning --------------------------------------------------------------------------------
@@ -130,7 +133,10 @@ def cli(verbose: int) -> None:
 @db_options
 @json_option
 def scan(
-    paths: tuple[str, ...], service_name: str | None, db: str | None, config_path: str | None,
+    paths: tuple[str, ...],
+    service_name: str | None,
+    db: str | None,
+    config_path: str | None,
     as_json: bool,
 ) -> None:
     """Scan repository checkouts, record the evidence and print the scores.

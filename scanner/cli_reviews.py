@@ -420,7 +420,8 @@ def action_add(
 
     \b
     Example:
-        fundamentals action add payments-api alerting "alert on 5xx rate" --owner ana --due 2026-03-31
+        fundamentals action add payments-api alerting "alert on 5xx rate" \\
+            --owner ana --due 2026-03-31
     """
     from scanner.actions import add_action
 

@@ -141,9 +141,9 @@ def parse_config(path: Path) -> Config:
     names = [s.name for s in config.services]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        loc: tuple[Any, ...] = ("services", names.index(duplicates[0]), "name")
+        first: tuple[Any, ...] = ("services", names.index(duplicates[0]), "name")
         raise ConfigError(
-            f"{path}:{_line_of(text, loc)}: duplicate service name(s): {', '.join(duplicates)}"
+            f"{path}:{_line_of(text, first)}: duplicate service name(s): {', '.join(duplicates)}"
         )
     return config.model_copy(update={"path": path.resolve()})
 

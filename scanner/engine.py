@@ -96,21 +96,26 @@ def _checked_path(raw: str) -> str:
 
 
 def _service_name_for(path: Path) -> str:
-    """The repository's name from its ``origin`` remote, else the folder's name."""
+    """The repository's name from its ``origin`` remote, else the folder's name.
+
+    A folder inside a checkout (a monorepo's service) is named after the folder, not the repo.
+    """
     name = path.name
-    try:
-        remote = subprocess.run(
-            ["git", "-C", str(path), "config", "--get", "remote.origin.url"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        remote = ""
-    if remote:
-        name = remote.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git")
+    if _git(path, "rev-parse", "--show-toplevel") == str(path):
+        remote = _git(path, "config", "--get", "remote.origin.url")
+        if remote:
+            name = remote.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git")
     name = "".join(c if c.isalnum() or c in "._-" else "-" for c in name).strip("-.")
     return name or "service"
+
+
+def _git(path: Path, *args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(path), *args], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
 
 
 def _with_repositories(service: Service, repositories: tuple[str, ...]) -> Service:
@@ -214,12 +219,8 @@ def _observe_target(
     except CollectError as exc:
         reason = f"cannot read {target}: {exc}"
         skipped = tuple(ProbeRun(p.id, p.version, "skipped", 0, reason) for p in probes)
-        evidence = [
-            Evidence(key=s.key, value=None, probe=p.id, probe_version=p.version, reason=reason)
-            for p in probes
-            for s in p.facts
-        ]
-        return evidence, TargetRun(str(target), "error", _ms(started), reason, skipped)
+        unread = [e for p in probes for e in _all_unknown(p, reason)]
+        return unread, TargetRun(str(target), "error", _ms(started), reason, skipped)
     collected_ms = _ms(started)
     problems = getattr(snapshot, "problems", ())
     evidence: list[Evidence] = []
@@ -279,7 +280,9 @@ def _run_probe(
     )
 
 
-def _evidence_from(probe: Probe, observations: list[Observation]) -> tuple[list[Evidence], list[str]]:
+def _evidence_from(
+    probe: Probe, observations: list[Observation]
+) -> tuple[list[Evidence], list[str]]:
     """Check a probe's report against what it declared; undeclared or mistyped facts are refused."""
     declared = {spec.key: spec for spec in probe.facts}
     problems: list[str] = []

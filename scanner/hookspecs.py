@@ -34,6 +34,7 @@ def fundamentals_probes() -> list[Probe]:
     Probe ids and fact keys must be unique across all plugins; a duplicate stops start-up with
     an error naming both plugins.
     """
+    raise NotImplementedError
 
 
 @hookspec
@@ -43,6 +44,7 @@ def fundamentals_collectors() -> list[Collector]:
     A collector declares the target kind it reads (e.g. ``repository``) and turns a target
     into a snapshot. At most one collector per target kind may be registered.
     """
+    raise NotImplementedError
 
 
 @hookspec
@@ -51,3 +53,4 @@ def fundamentals_rule_packs() -> list[Path]:
 
     Every rule is validated against the facts the installed probes declare.
     """
+    raise NotImplementedError

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import pluggy
 
@@ -58,9 +59,7 @@ def make_plugin_manager(autoload: bool | None = None) -> pluggy.PluginManager:
             try:
                 plugin = ep.load()
             except Exception as exc:  # a broken third-party plugin must say who it is
-                raise PluginError(
-                    f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}"
-                ) from exc
+                raise PluginError(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
             pm.register(plugin, name=ep.name)
     builtin = importlib.import_module(BUILTIN_MODULE)
     if not pm.is_registered(builtin):  # autoload off, or the package is not installed
@@ -80,7 +79,7 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
 
     for impl in pm.hook.fundamentals_probes.get_hookimpls():
         name = impl.plugin_name
-        for probe in impl.function() or []:
+        for probe in _returned(impl):
             if not isinstance(probe, Probe):
                 raise PluginError(f"plugin {name!r} returned {probe!r}, which is not a Probe")
             if probe.id in probes:
@@ -101,7 +100,7 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
                 fact_probe[spec.key] = probe
 
     for impl in pm.hook.fundamentals_collectors.get_hookimpls():
-        for collector in impl.function() or []:
+        for collector in _returned(impl):
             if collector.kind in collectors:
                 raise PluginError(
                     f"target kind {collector.kind!r} has collectors from both "
@@ -118,10 +117,12 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
             )
 
     for impl in pm.hook.fundamentals_rule_packs.get_hookimpls():
-        for path in impl.function() or []:
+        for path in _returned(impl):
             path = Path(path)
             if not path.exists():
-                raise PluginError(f"plugin {impl.plugin_name!r} names a rule pack {path} that does not exist")
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} names a rule pack {path} that does not exist"
+                )
             rule_paths.append(path)
 
     return Registry(
@@ -132,6 +133,12 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
         rule_paths=tuple(rule_paths),
         plugin_of=plugin_of,
     )
+
+
+def _returned(impl: pluggy.HookImpl) -> list[Any]:
+    """Call one plugin's hook implementation; None means it provides nothing."""
+    returned: Any = impl.function()
+    return list(returned or [])
 
 
 @functools.cache

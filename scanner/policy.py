@@ -74,7 +74,7 @@ class Policy(BaseModel):
     def required(
         self, service: Service, category: str, pillar: str | None
     ) -> tuple[Level | None, str]:
-        """The strictest level that applies to ``category`` of ``service``, and where it comes from."""
+        """The strictest level that applies to ``category`` of ``service``, and its source."""
         candidates: list[tuple[Level, str]] = []
         tier = self.tiers.get(service.tier)
         if tier is not None:

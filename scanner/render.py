@@ -105,7 +105,7 @@ def scan_json(outcome: ScanOutcome) -> dict[str, Any]:
 def result_json(
     result: ServiceResult, effective: Mapping[tuple[str, str], EffectiveScore] | None = None
 ) -> dict[str, Any]:
-    """``assessments`` holds the inferred levels; ``effective`` (when given) what counts, and why."""
+    """``assessments`` holds the inferred levels; ``effective`` what counts, and why."""
     svc = result.service
     data = {
         "service": svc.name,
@@ -263,7 +263,11 @@ def print_service(
             first = False
         table.add_section()
     console.print(table)
-    console.print(counts_line(Counter(effective_levels)) + "  (effective; ✔ confirmed by a reviewer)")
+    confirmed = any(e.confirmed for e in effective.values() if e.service == svc.name)
+    console.print(
+        counts_line(Counter(effective_levels))
+        + ("  (effective levels; ✔ confirmed by a reviewer)" if confirmed else "")
+    )
     console.print(
         f"scan {result.scan_id} · recorded {result.finished_at:%Y-%m-%d %H:%M} UTC · "
         f"`fundamentals explain {svc.name} CATEGORY` shows why\n"
@@ -298,7 +302,10 @@ def print_matrix(
                 levels[category] = eff.effective
                 overridden.add(category)
         tally = Counter(levels.values())
-        row: list[Any] = [r.service.name + (" ★" if r.service.golden_thread else ""), r.service.tier]
+        row: list[Any] = [
+            r.service.name + (" ★" if r.service.golden_thread else ""),
+            r.service.tier,
+        ]
         for pillar in framework.pillars:
             cell = Text()
             for c in pillar.categories:
@@ -338,10 +345,13 @@ def print_evidence(items: Sequence[Evidence]) -> None:
 
 def print_explain(result: ServiceResult, category: Category, a: Assessment) -> None:
     console = _console()
-    console.print(Text.assemble(
-        (f"{result.service.name} · {category.name} ", "bold"), f"({category.pillar}) — ",
-        level_text(a.level, a.at_least),
-    ))
+    console.print(
+        Text.assemble(
+            (f"{result.service.name} · {category.name} ", "bold"),
+            f"({category.pillar}) — ",
+            level_text(a.level, a.at_least),
+        )
+    )
     definition = category.definitions.get(a.level)
     if definition:
         console.print(f"  {definition}")
@@ -390,7 +400,9 @@ def print_probes(registry: Registry) -> None:
 
 def print_framework(framework: Framework) -> None:
     console = _console()
-    table = Table(title=f"Fundamentals framework (rules {framework.digest[:12]})", title_justify="left")
+    table = Table(
+        title=f"Fundamentals framework (rules {framework.digest[:12]})", title_justify="left"
+    )
     for column in ("Pillar", "Category", "Tiers", "Amber needs", "Green also needs"):
         table.add_column(column, overflow="fold")
     for pillar in framework.pillars:

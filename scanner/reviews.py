@@ -205,7 +205,8 @@ def override(
                 actor,
                 roles,
                 action,
-                f"{service} is a Golden Thread service; only a reliability engineer may override it",
+                f"{service} is a Golden Thread service; "
+                "only a reliability engineer may override it",
             )
         else:
             _require_owner_or_re(actor, roles, target.service, action)

@@ -3,7 +3,8 @@
 A rule file is one pillar: its categories, each with red/amber/green definitions and the
 criteria (CEL expressions over facts) that prove amber and green. Everything that can be wrong
 in a rule file is found at load time, reported as ``path:line: what is wrong``, all at once.
-See docs/rules.md for the schema.
+The expressions themselves are checked by :mod:`scanner.expressions`. See docs/rules.md for the
+schema.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import cel
 
 from scanner import safeyaml
 from scanner.errors import RulesError
+from scanner.expressions import ExpressionChecker
 from scanner.models import FactSpec, Level, Tier
 
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
@@ -34,12 +35,6 @@ _CATEGORY_KEYS = (
     {"tiers"},
 )
 _CRITERION_KEYS = ({"id", "description", "expr"}, {"effective_from"})
-
-# Placeholder values per declared fact type, used to type-check every expression at load time.
-_PLACEHOLDERS: tuple[dict[str, Any], ...] = (
-    {"bool": True, "int": 1, "float": 1.5, "str": "x", "list[str]": ["x"]},
-    {"bool": False, "int": 1, "float": 1.5, "str": "x", "list[str]": ["x"]},
-)
 
 
 @dataclass(frozen=True)
@@ -165,8 +160,7 @@ class _Loader:
     def __init__(self, facts: Mapping[str, FactSpec]) -> None:
         self.facts = facts
         self.errors: list[tuple[str, int, str]] = []
-        self.namespaces = {k.rsplit(".", i)[0] for k in facts for i in range(1, k.count(".") + 1)}
-        self.contexts = [cel.Context(_placeholder_context(facts, v)) for v in _PLACEHOLDERS]
+        self.expressions = ExpressionChecker(facts)
         self.path = ""  # the file being loaded
         self.pillar_sources: dict[str, str] = {}
         self.category_sources: dict[str, str] = {}
@@ -313,74 +307,21 @@ class _Loader:
         effective_from = self.date(raw, "effective_from")
         if criterion_id is None or expression is None:
             return None
-        line = raw.line_of("expr")
-        try:
-            program = cel.compile(expression)
-        except (ValueError, RuntimeError) as exc:
-            self.error(line, f"CEL syntax error in {criterion_id}: {_cel_message(exc)}")
+        checked = self.expressions.check(criterion_id, expression)
+        for problem in checked.problems:
+            self.error(raw.line_of("expr"), problem)
+        if checked.program is None:
             return None
-        references = self.fact_references(line, expression, program)
-        if references is None:
-            return None
-        self.type_check(line, criterion_id, program)
         return Criterion(
             id=criterion_id,
             level=level,
             expression=expression,
             description=description or "",
-            facts=references,
+            facts=checked.facts,
             effective_from=effective_from,
             source=f"{self.path}:{raw.line}",
-            program=program,
+            program=checked.program,
         )
-
-    # --- expressions -------------------------------------------------------------------------
-
-    def fact_references(
-        self, line: int, expression: str, program: cel.Program
-    ) -> tuple[str, ...] | None:
-        """The declared facts an expression references; None (after reporting) if any is not."""
-        bound = set(_BINDING.findall(_blank_strings(expression)))
-        roots = set(program.variables()) - bound
-        found: set[str] = set()
-        ok = True
-        for reference in _dotted_references(expression, roots):
-            key = self.longest_fact(reference)
-            if key is not None:
-                found.add(key)
-                continue
-            ok = False
-            what = (
-                "a namespace, not a fact" if reference in self.namespaces else "an undeclared fact"
-            )
-            self.error(line, f"{reference!r} is {what}; {self.suggest(reference)}")
-        return tuple(sorted(found)) if ok else None
-
-    def longest_fact(self, reference: str) -> str | None:
-        parts = reference.split(".")
-        for end in range(len(parts), 0, -1):
-            candidate = ".".join(parts[:end])
-            if candidate in self.facts:
-                return candidate
-        return None
-
-    def suggest(self, reference: str) -> str:
-        close = difflib.get_close_matches(reference, list(self.facts), n=1, cutoff=0.5)
-        if close:
-            return f"did you mean {close[0]!r}?"
-        return "no declared fact is close; see `fundamentals probes` for the declared facts"
-
-    def type_check(self, line: int, criterion_id: str, program: cel.Program) -> None:
-        for context in self.contexts:
-            try:
-                value = program.execute(context)
-            except Exception as exc:  # noqa: BLE001 - any failure on well-typed input is a bug
-                self.error(line, f"type error in {criterion_id}: {_cel_message(exc)}")
-                return
-            if not isinstance(value, bool):
-                kind = type(value).__name__
-                self.error(line, f"{criterion_id} must be a boolean expression, not {kind}")
-                return
 
     # --- scalars -----------------------------------------------------------------------------
 
@@ -442,52 +383,3 @@ class _Loader:
             self.error(int(line), f"duplicate {kind} id {value!r} (also at {seen[value]})", path)
         else:
             seen[value] = source
-
-
-# --- helpers for expressions -----------------------------------------------------------------
-
-_STRING = re.compile(r"""(?:[rRbB]{0,2})("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""")
-_BINDING = re.compile(r"\.\s*(?:exists_one|exists|all|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
-_CHAIN = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)(\s*\()?")
-
-
-def _blank_strings(expression: str) -> str:
-    """The expression with string literals blanked, so their text is not read as names."""
-    return _STRING.sub(lambda m: " " * len(m.group(0)), expression)
-
-
-def _dotted_references(expression: str, roots: Iterable[str]) -> list[str]:
-    """Dotted names rooted at ``roots``, without trailing method calls (``.exists(``)."""
-    roots = set(roots)
-    found: list[str] = []
-    for match in _CHAIN.finditer(_blank_strings(expression)):
-        parts = [p.strip() for p in match.group(1).split(".")]
-        if match.group(2):  # a call: drop the function or method name
-            parts = parts[:-1]
-        if parts and parts[0] in roots:
-            found.append(".".join(parts))
-    return found
-
-
-def _placeholder_context(facts: Mapping[str, FactSpec], values: dict[str, Any]) -> dict[str, Any]:
-    context: dict[str, Any] = {}
-    for key, spec in facts.items():
-        *parents, leaf = key.split(".")
-        node = context
-        for part in parents:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                break
-            node = child
-        else:
-            node.setdefault(leaf, values[spec.type])
-    return context
-
-
-def _cel_message(exc: BaseException) -> str:
-    """CEL's error text on one line, without the source excerpt of a parse error."""
-    text = str(exc.args[0]) if exc.args else str(exc)
-    text = text.replace("Failed to parse expression", "cannot parse")
-    text = re.sub(r"ERROR: <input>:\d+:(\d+): ", r"column \1: ", text)
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("|")]
-    return " ".join(lines)[:300]

@@ -119,7 +119,9 @@ class Store:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise InputError(f"cannot create the database folder {path.parent}: {exc}") from None
+                raise InputError(
+                    f"cannot create the database folder {path.parent}: {exc}"
+                ) from None
             if path.is_dir():
                 raise InputError(f"database path {path} is a directory")
         self.engine = _make_engine(self.url, self.is_sqlite, lock_timeout)
@@ -217,32 +219,34 @@ class Store:
 
     def latest_scan(self) -> t.ScanRow | None:
         with self.session() as session:
-            return session.exec(  # type: ignore[call-overload]
-                select(t.ScanRow).order_by(t.ScanRow.id.desc()).limit(1)  # type: ignore[union-attr]
-            ).scalars().first()
+            return (
+                session.execute(select(t.ScanRow).order_by(col(t.ScanRow.id).desc()).limit(1))
+                .scalars()
+                .first()
+            )
 
     def service_names(self) -> list[str]:
         with self.session() as session:
-            rows = session.execute(select(t.ServiceRow.name).order_by(t.ServiceRow.name))
+            rows = session.execute(select(col(t.ServiceRow.name)).order_by(col(t.ServiceRow.name)))
             return [r[0] for r in rows]
 
     def latest_results(self, services: Sequence[str] | None = None) -> list[ServiceResult]:
         """The most recent recorded result of each service (or of the named ones)."""
         with self.session() as session:
             latest = (
-                select(func.max(t.ServiceScanRow.id))
-                .group_by(t.ServiceScanRow.service_id)
+                select(func.max(col(t.ServiceScanRow.id)))
+                .group_by(col(t.ServiceScanRow.service_id))
                 .scalar_subquery()
             )
             query = (
                 select(t.ServiceScanRow, t.ServiceRow, t.ScanRow)
-                .join(t.ServiceRow, t.ServiceRow.id == t.ServiceScanRow.service_id)
-                .join(t.ScanRow, t.ScanRow.id == t.ServiceScanRow.scan_id)
-                .where(t.ServiceScanRow.id.in_(latest))  # type: ignore[union-attr]
-                .order_by(t.ServiceRow.name)
+                .join(t.ServiceRow, col(t.ServiceRow.id) == col(t.ServiceScanRow.service_id))
+                .join(t.ScanRow, col(t.ScanRow.id) == col(t.ServiceScanRow.scan_id))
+                .where(col(t.ServiceScanRow.id).in_(latest))
+                .order_by(col(t.ServiceRow.name))
             )
             if services is not None:
-                query = query.where(t.ServiceRow.name.in_(list(services)))  # type: ignore[attr-defined]
+                query = query.where(col(t.ServiceRow.name).in_(list(services)))
             return [
                 self._result(session, ss, svc, scan) for ss, svc, scan in session.execute(query)
             ]
@@ -251,10 +255,10 @@ class Store:
         with self.session() as session:
             query = (
                 select(t.ServiceScanRow, t.ServiceRow, t.ScanRow)
-                .join(t.ServiceRow, t.ServiceRow.id == t.ServiceScanRow.service_id)
-                .join(t.ScanRow, t.ScanRow.id == t.ServiceScanRow.scan_id)
-                .where(t.ServiceScanRow.scan_id == scan_id)
-                .order_by(t.ServiceRow.name)
+                .join(t.ServiceRow, col(t.ServiceRow.id) == col(t.ServiceScanRow.service_id))
+                .join(t.ScanRow, col(t.ScanRow.id) == col(t.ServiceScanRow.scan_id))
+                .where(col(t.ServiceScanRow.scan_id) == scan_id)
+                .order_by(col(t.ServiceRow.name))
             )
             return [
                 self._result(session, ss, svc, scan) for ss, svc, scan in session.execute(query)
@@ -264,14 +268,14 @@ class Store:
         with self.session() as session:
             targets = session.execute(
                 select(t.TargetRunRow)
-                .where(t.TargetRunRow.service_scan_id == service_scan_id)
+                .where(col(t.TargetRunRow.service_scan_id) == service_scan_id)
                 .order_by(col(t.TargetRunRow.id))
             ).scalars()
             runs = []
             for target in targets:
                 probes = session.execute(
                     select(t.ProbeRunRow)
-                    .where(t.ProbeRunRow.target_run_id == target.id)
+                    .where(col(t.ProbeRunRow.target_run_id) == target.id)
                     .order_by(col(t.ProbeRunRow.id))
                 ).scalars()
                 runs.append(
@@ -293,14 +297,19 @@ class Store:
     ) -> ServiceResult:
         evidence_rows = session.execute(
             select(t.EvidenceRow)
-            .join(t.EvidenceSetMember, t.EvidenceSetMember.evidence_id == t.EvidenceRow.id)
-            .where(t.EvidenceSetMember.set_id == ss.evidence_set_id)
+            .join(
+                t.EvidenceSetMember, col(t.EvidenceSetMember.evidence_id) == col(t.EvidenceRow.id)
+            )
+            .where(col(t.EvidenceSetMember.set_id) == ss.evidence_set_id)
         ).scalars()
         evidence = {row.key: _evidence(row) for row in evidence_rows}
         assessment_rows = session.execute(
             select(t.AssessmentRow)
-            .join(t.AssessmentSetMember, t.AssessmentSetMember.assessment_id == t.AssessmentRow.id)
-            .where(t.AssessmentSetMember.set_id == ss.assessment_set_id)
+            .join(
+                t.AssessmentSetMember,
+                col(t.AssessmentSetMember.assessment_id) == col(t.AssessmentRow.id),
+            )
+            .where(col(t.AssessmentSetMember.set_id) == ss.assessment_set_id)
         ).scalars()
         assert ss.id is not None and scan.id is not None
         return ServiceResult(
@@ -336,7 +345,7 @@ class Transaction:
 
     def upsert_service(self, service: Service) -> int:
         row = self.session.execute(
-            select(t.ServiceRow).where(t.ServiceRow.name == service.name)
+            select(t.ServiceRow).where(col(t.ServiceRow.name) == service.name)
         ).scalar_one_or_none()
         if row is None:
             row = t.ServiceRow(name=service.name, created_at=now())
@@ -392,9 +401,11 @@ class Transaction:
 
     def evidence_digests(self, evidence_set_id: int) -> dict[int, str]:
         rows = self.session.execute(
-            select(t.EvidenceRow.id, t.EvidenceRow.digest)
-            .join(t.EvidenceSetMember, t.EvidenceSetMember.evidence_id == t.EvidenceRow.id)
-            .where(t.EvidenceSetMember.set_id == evidence_set_id)
+            select(col(t.EvidenceRow.id), col(t.EvidenceRow.digest))
+            .join(
+                t.EvidenceSetMember, col(t.EvidenceSetMember.evidence_id) == col(t.EvidenceRow.id)
+            )
+            .where(col(t.EvidenceSetMember.set_id) == evidence_set_id)
         )
         return {row[0]: row[1] for row in rows}
 
@@ -467,6 +478,7 @@ class Transaction:
             )
             self.session.add(target)
             self.session.flush()
+            assert target.id is not None
             self.session.add_all(
                 t.ProbeRunRow(
                     target_run_id=target.id,

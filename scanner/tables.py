@@ -146,7 +146,9 @@ class ReviewRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     service_id: int = Field(foreign_key="service.id", index=True)
     category: str = Field(max_length=100)
-    kind: str = Field(max_length=20)  # confirm | override | challenge | accept | reject | revoke | retire
+    kind: str = Field(
+        max_length=20
+    )  # confirm | override | challenge | accept | reject | revoke | retire
     level: str | None = Field(default=None, max_length=20)
     reason_code: str | None = Field(default=None, max_length=40)
     reason_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

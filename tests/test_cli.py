@@ -57,7 +57,12 @@ def test_scan_json_has_facts_and_assessments(run):
     # No tests at all is a definite "no", whatever the unreadable workflow says: Red.
     assert service["assessments"]["build-test-pipelines"] == "red"
     assert set(service["assessments"].values()) <= {
-        "red", "amber", "green", "unknown", "not_assessed", "not_applicable"
+        "red",
+        "amber",
+        "green",
+        "unknown",
+        "not_assessed",
+        "not_applicable",
     }
 
 
@@ -190,3 +195,19 @@ def test_console_script_is_installed_and_runs():
     result = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert result.returncode == 0
     assert result.stdout.startswith("fundamentals, version ")
+
+
+def test_service_is_named_after_the_origin_remote_or_the_folder(run, tmp_path):
+    repo = tmp_path / "checkout"
+    shutil.copytree(FIXTURES / "node_service", repo)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "remote", "add", "origin", "git@github.com:contoso/web-shop.git"],
+        check=True,
+    )
+    (repo / "svc").mkdir()
+    names = [
+        json.loads(run("scan", str(path), "--json").output)["services"][0]["service"]
+        for path in (repo, repo / "svc")
+    ]
+    assert names == ["web-shop", "svc"]  # a folder inside a checkout keeps its own name

@@ -163,7 +163,9 @@ def test_scan_records_facts_and_levels(tmp_path, store, registry, framework):
 
 def test_failing_probe_makes_its_facts_unknown_not_red(tmp_path, store, registry, framework):
     r = repo(tmp_path, "svc", {"docs": "raise", "kinds": ["bicep"]})
-    [result] = scan([service("svc", r)], store=store, registry=registry, framework=framework).results
+    [result] = scan(
+        [service("svc", r)], store=store, registry=registry, framework=framework
+    ).results
     assert levels(result) == {"docs": Level.UNKNOWN, "kinds": Level.GREEN}
     assert "probe bug" in result.evidence["docs.readme"].reason
     run = next(p for p in _probe_runs(store, result) if p.probe == "docs")
@@ -172,7 +174,9 @@ def test_failing_probe_makes_its_facts_unknown_not_red(tmp_path, store, registry
 
 def test_wrong_type_from_a_probe_is_refused(tmp_path, store, registry, framework):
     r = repo(tmp_path, "svc", {"docs": "wrong-type", "kinds": []})
-    [result] = scan([service("svc", r)], store=store, registry=registry, framework=framework).results
+    [result] = scan(
+        [service("svc", r)], store=store, registry=registry, framework=framework
+    ).results
     assert result.evidence["docs.readme"].value is None
     assert "wrong type" in result.evidence["docs.readme"].reason
     assert levels(result)["kinds"] is Level.RED
@@ -191,7 +195,9 @@ def test_probe_timeout_is_recorded(tmp_path, store, registry, framework):
 def test_unreadable_target_is_unknown_with_reason(tmp_path, store, registry, framework):
     empty = tmp_path / "empty"
     empty.mkdir()
-    [result] = scan([service("svc", str(empty))], store=store, registry=registry, framework=framework).results
+    [result] = scan(
+        [service("svc", str(empty))], store=store, registry=registry, framework=framework
+    ).results
     assert set(levels(result).values()) == {Level.UNKNOWN}
     assert "no facts.py here" in result.evidence["infra.kinds"].reason
     [run] = store.target_runs(result.service_scan_id)
@@ -202,13 +208,17 @@ def test_unreadable_target_is_unknown_with_reason(tmp_path, store, registry, fra
 def test_facts_merge_across_a_services_repositories(tmp_path, store, registry, framework):
     a = repo(tmp_path, "a", {"docs": (False, False), "kinds": ["terraform"]})
     b = repo(tmp_path, "b", {"docs": (True, True), "kinds": ["bicep"]})
-    [result] = scan([service("svc", a, b)], store=store, registry=registry, framework=framework).results
+    [result] = scan(
+        [service("svc", a, b)], store=store, registry=registry, framework=framework
+    ).results
     assert result.evidence["docs.readme"].value is True
     assert result.evidence["infra.kinds"].value == ["bicep", "terraform"]
     assert levels(result) == {"docs": Level.GREEN, "kinds": Level.GREEN}
 
 
-def test_interrupted_scan_is_incomplete_and_keeps_finished_services(tmp_path, store, registry, framework):
+def test_interrupted_scan_is_incomplete_and_keeps_finished_services(
+    tmp_path, store, registry, framework
+):
     first = repo(tmp_path, "first", {"docs": (True, True), "kinds": []})
     second = repo(tmp_path, "second", {"docs": "interrupt", "kinds": []})
     with pytest.raises(KeyboardInterrupt):
@@ -278,7 +288,10 @@ def test_ctrl_c_mid_scan_leaves_an_incomplete_scan_and_no_half_result(tmp_path, 
         tests=str(Path(__file__).parent), rules=str(rules), repo=r, db=sqlite_url
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
     )
     assert proc.stdout.readline().strip() == "probing"

@@ -1,4 +1,4 @@
-"""The CI gate: policy, pass/fail/regression, overrides honoured, SARIF, JUnit, summary, CI files."""
+"""The CI gate: policy, pass/fail/regression, overrides, SARIF, JUnit, summary, CI files."""
 
 from __future__ import annotations
 

@@ -65,14 +65,23 @@ def test_builtins_are_also_an_installed_entry_point():
 
 
 def test_duplicate_probe_id_names_both_plugins():
-    pm = _pm(first=_Plugin(_probe("docs", "a.x"), collectors=(FAKE,)), second=_Plugin(_probe("docs", "b.x")))
+    pm = _pm(
+        first=_Plugin(_probe("docs", "a.x"), collectors=(FAKE,)),
+        second=_Plugin(_probe("docs", "b.x")),
+    )
     with pytest.raises(PluginError, match="'docs' is registered by both 'first' and 'second'"):
         build_registry(pm)
 
 
 def test_fact_declared_twice_names_both_probes():
-    pm = _pm(first=_Plugin(_probe("one", "a.x"), collectors=(FAKE,)), second=_Plugin(_probe("two", "a.x")))
-    with pytest.raises(PluginError, match=r"'a.x' is declared by probe 'one' \(first\) and by probe 'two' \(second\)"):
+    pm = _pm(
+        first=_Plugin(_probe("one", "a.x"), collectors=(FAKE,)),
+        second=_Plugin(_probe("two", "a.x")),
+    )
+    with pytest.raises(
+        PluginError,
+        match=r"'a.x' is declared by probe 'one' \(first\) and by probe 'two' \(second\)",
+    ):
         build_registry(pm)
 
 

@@ -291,7 +291,7 @@ def test_revoke(scanned):
         reviews.revoke(scanned, gt.id, reason="owner tries", actor=OWNER, **WHO)
 
 
-# --- staleness, retirement, expiry -----------------------------------------------------------------
+# --- staleness, retirement, expiry -------------------------------------------------------------
 
 
 def test_review_goes_stale_when_the_evidence_changes(scanned):

@@ -24,13 +24,17 @@ from scanner.store import ProbeRun, Store, TargetRun
 RUN = TargetRun(
     "repository:/x", "ok", 5, "ci.yml:3: malformed", (ProbeRun("repo_docs", "1.0", "ok", 3),)
 )
-SERVICE = Service(name="payments-api", owner="team-pay", tier=Tier.MISSION_CRITICAL, golden_thread=True)
+SERVICE = Service(
+    name="payments-api", owner="team-pay", tier=Tier.MISSION_CRITICAL, golden_thread=True
+)
 
 
 def _evidence(readme: bool = True) -> list[Evidence]:
     return [
         Evidence("repo.readme", readme, "repo_docs", "1.0", (Locator(path="README.md"),)),
-        Evidence("iac.kinds", ["bicep"], "infrastructure", "1.0", (Locator(path="infra/main.bicep"),)),
+        Evidence(
+            "iac.kinds", ["bicep"], "infrastructure", "1.0", (Locator(path="infra/main.bicep"),)
+        ),
         Evidence("ci.runs_tests", None, "ci_pipelines", "1.0", (), "malformed ci.yml:3"),
     ]
 

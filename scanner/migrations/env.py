@@ -14,7 +14,7 @@ def run_migrations_online() -> None:
     if connection is None:
         from sqlalchemy import create_engine
 
-        connectable = create_engine(config.get_main_option("sqlalchemy.url"))
+        connectable = create_engine(config.get_main_option("sqlalchemy.url") or "")
         with connectable.connect() as conn:
             _run(conn)
     else:
