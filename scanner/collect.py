@@ -19,6 +19,15 @@ class CollectError(Exception):
 
 @dataclass(frozen=True)
 class Collector:
+    """Reads one kind of target.
+
+    ``fingerprint``, when given, is a cheap call (a conditional request, a commit SHA) that
+    names the version of what ``collect`` would read. When it equals the version recorded by
+    the last scan of the same target, and the same probes are installed, the engine reuses
+    that scan's evidence instead of collecting again. ``None`` from it means "cannot tell".
+    """
+
     kind: str
     collect: Callable[[Target], Any]
     description: str = ""
+    fingerprint: Callable[[Target], str | None] | None = None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.collect import CollectError
+from scanner.collect import CollectError, Collector
 from scanner.config import Config
 from scanner.effective import record_retirements
 from scanner.errors import CatalogError, InputError
@@ -26,7 +26,7 @@ from scanner.models import Evidence, FactSpec, Locator, Observation, Service, Ta
 from scanner.plugins import Registry
 from scanner.probe import Probe
 from scanner.rules import Framework, default_rules_dir, load_framework
-from scanner.store import ProbeRun, ServiceResult, Store, TargetRun
+from scanner.store import PriorTarget, ProbeRun, ServiceResult, Store, TargetRun, digest
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,9 @@ def scan(
         for service in services:
             if on_service:
                 on_service(service)
-            evidence, runs = observe_service(service, registry, probe_timeout=probe_timeout)
+            evidence, runs = observe_service(
+                service, registry, prior=store.prior_target, probe_timeout=probe_timeout
+            )
             try:
                 with store.transaction() as tx:
                     stored = tx.add_evidence(evidence)
@@ -194,24 +196,44 @@ def scan(
 
 
 def observe_service(
-    service: Service, registry: Registry, *, probe_timeout: float = PROBE_TIMEOUT_SECONDS
+    service: Service,
+    registry: Registry,
+    *,
+    prior: Callable[[str], PriorTarget | None] = lambda target: None,
+    probe_timeout: float = PROBE_TIMEOUT_SECONDS,
 ) -> tuple[list[Evidence], list[TargetRun]]:
-    """Collect each target once, run every probe for its kind, merge facts across targets."""
-    per_target: list[list[Evidence]] = []
-    runs: list[TargetRun] = []
-    for target in targets_for(service):
-        evidence, run = _observe_target(target, registry, probe_timeout)
-        per_target.append(evidence)
-        runs.append(run)
-    return merge_evidence(per_target, registry.facts), runs
+    """Collect each target once (or reuse it if unchanged), run its probes, merge the facts.
+
+    ``prior`` looks up what the last scan found for a target (``Store.prior_target``).
+    """
+    runs = [
+        _observe_target(target, registry, prior, probe_timeout) for target in targets_for(service)
+    ]
+    return merge_evidence([run.evidence for run in runs], registry.facts), runs
 
 
 def _observe_target(
-    target: Target, registry: Registry, probe_timeout: float
-) -> tuple[list[Evidence], TargetRun]:
+    target: Target,
+    registry: Registry,
+    prior: Callable[[str], PriorTarget | None],
+    probe_timeout: float,
+) -> TargetRun:
     probes = [p for p in registry.probes if p.target_kind == target.kind]
+    probes_digest = digest(sorted((p.id, p.version) for p in probes))
     collector = registry.collectors.get(target.kind)
     started = time.perf_counter()
+    version = _fingerprint(collector, target)
+    if version is not None:
+        last = prior(str(target))
+        if last is not None and last.version == version and last.probes_digest == probes_digest:
+            return TargetRun(
+                str(target),
+                "unchanged",
+                _ms(started),
+                version=version,
+                probes_digest=probes_digest,
+                evidence=last.evidence,
+            )
     try:
         if collector is None:
             raise CollectError(f"no collector for target kind {target.kind!r}")
@@ -219,8 +241,8 @@ def _observe_target(
     except CollectError as exc:
         reason = f"cannot read {target}: {exc}"
         skipped = tuple(ProbeRun(p.id, p.version, "skipped", 0, reason) for p in probes)
-        unread = [e for p in probes for e in _all_unknown(p, reason)]
-        return unread, TargetRun(str(target), "error", _ms(started), reason, skipped)
+        unread = tuple(e for p in probes for e in _all_unknown(p, reason))
+        return TargetRun(str(target), "error", _ms(started), reason, skipped, evidence=unread)
     collected_ms = _ms(started)
     problems = getattr(snapshot, "problems", ())
     evidence: list[Evidence] = []
@@ -229,13 +251,26 @@ def _observe_target(
         probe_evidence, run = _run_probe(probe, snapshot, target, probe_timeout)
         evidence += probe_evidence
         probe_runs.append(run)
-    return evidence, TargetRun(
+    return TargetRun(
         str(target),
         "ok",
         collected_ms,
         _clip("\n".join(_problem_line(p) for p in problems)) if problems else None,
         tuple(probe_runs),
+        version=version or getattr(snapshot, "version", None),
+        probes_digest=probes_digest,
+        evidence=tuple(evidence),
     )
+
+
+def _fingerprint(collector: Collector | None, target: Target) -> str | None:
+    if collector is None or collector.fingerprint is None:
+        return None
+    try:
+        return collector.fingerprint(target)
+    except Exception as exc:  # cannot tell: read the target again
+        log.info("fingerprint of %s failed, reading it again: %s", target, exc)
+        return None
 
 
 def _run_probe(

@@ -77,13 +77,31 @@ class ProbeRun:
 
 @dataclass(frozen=True)
 class TargetRun:
-    """A target read once by its collector, and the probes run on what it read."""
+    """A target read once by its collector, and the probes run on what it read.
+
+    ``status`` is ``ok``, ``error`` (the target could not be read: every probe skipped) or
+    ``unchanged`` (its version matched the last scan's: that evidence was reused, no probe ran).
+    ``evidence`` is this target's own facts, before they are merged into the service's.
+    """
 
     target: str
-    status: str  # ok | error (the target could not be read: every probe skipped)
+    status: str
     duration_ms: int
     problems: str | None = None
     probes: tuple[ProbeRun, ...] = ()
+    version: str | None = None
+    probes_digest: str = ""
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class PriorTarget:
+    """What the last successful read of a target found, for deciding whether to read it again."""
+
+    target_run_id: int
+    version: str | None
+    probes_digest: str
+    evidence: tuple[Evidence, ...]
 
 
 @dataclass(frozen=True)
@@ -264,6 +282,34 @@ class Store:
                 self._result(session, ss, svc, scan) for ss, svc, scan in session.execute(query)
             ]
 
+    def prior_target(self, target: str) -> PriorTarget | None:
+        """The latest successful (read or reused) run of ``target``, with its evidence."""
+        with self.session() as session:
+            row = (
+                session.execute(
+                    select(t.TargetRunRow)
+                    .where(col(t.TargetRunRow.target) == target)
+                    .where(col(t.TargetRunRow.status).in_(("ok", "unchanged")))
+                    .order_by(col(t.TargetRunRow.id).desc())
+                    .limit(1)
+                )
+                .scalars()
+                .first()
+            )
+            if row is None or row.id is None or row.evidence_set_id is None:
+                return None
+            evidence = session.execute(
+                select(t.EvidenceRow)
+                .join(
+                    t.EvidenceSetMember,
+                    col(t.EvidenceSetMember.evidence_id) == col(t.EvidenceRow.id),
+                )
+                .where(col(t.EvidenceSetMember.set_id) == row.evidence_set_id)
+            ).scalars()
+            return PriorTarget(
+                row.id, row.version, row.probes_digest, tuple(_evidence(e) for e in evidence)
+            )
+
     def target_runs(self, service_scan_id: int) -> list[TargetRun]:
         with self.session() as session:
             targets = session.execute(
@@ -288,6 +334,8 @@ class Store:
                             ProbeRun(p.probe, p.probe_version, p.status, p.duration_ms, p.error)
                             for p in probes
                         ),
+                        version=target.version,
+                        probes_digest=target.probes_digest,
                     )
                 )
             return runs
@@ -469,12 +517,18 @@ class Transaction:
         self.session.flush()
         assert ss.id is not None
         for run in target_runs:
+            own = evidence_set_id
+            if len(target_runs) > 1 and run.evidence:
+                own = self.add_evidence_set(self.add_evidence(run.evidence))
             target = t.TargetRunRow(
                 service_scan_id=ss.id,
                 target=run.target,
                 status=run.status,
                 duration_ms=run.duration_ms,
                 problems=run.problems,
+                version=run.version,
+                probes_digest=run.probes_digest,
+                evidence_set_id=own if run.status != "error" else None,
             )
             self.session.add(target)
             self.session.flush()

@@ -75,11 +75,15 @@ class TargetRunRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     service_scan_id: int = Field(foreign_key="service_scan.id", index=True)
-    target: str = Field(sa_column=Column(Text, nullable=False))  # e.g. repository:/src/api
-    status: str = Field(max_length=10)  # ok | error
+    target: str = Field(sa_column=Column(Text, nullable=False, index=True))  # repository:/src/api
+    status: str = Field(max_length=10)  # ok | error | unchanged (evidence reused)
     duration_ms: int = 0
     # Files the collector could not read or parse, one "path:line: message" a line.
     problems: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What the collector read (commit SHA, ETag, inventory digest); equal next time = unchanged.
+    version: str | None = Field(default=None, max_length=200)
+    probes_digest: str = Field(default="", max_length=32)  # the probes and versions that ran
+    evidence_set_id: int | None = Field(default=None, foreign_key="evidence_set.id")
 
 
 class ProbeRunRow(SQLModel, table=True):

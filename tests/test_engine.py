@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pluggy
@@ -103,14 +104,30 @@ INFRA = Probe(
 )
 
 
+collected: list[str] = []
+
+
+def fingerprint(target: Target) -> str | None:
+    """Stand-in for a conditional request: the content of a VERSION file, if any."""
+    path = Path(target.location, "VERSION")
+    return path.read_text() if path.exists() else None
+
+
+def counting_collect(target: Target) -> Snapshot:
+    collected.append(target.location)
+    return collect(target)
+
+
 class Plugin:
+    probes = (DOCS, INFRA)
+
     @hookimpl
     def fundamentals_probes(self):
-        return [DOCS, INFRA]
+        return list(self.probes)
 
     @hookimpl
     def fundamentals_collectors(self):
-        return [Collector(kind="repository", collect=collect)]
+        return [Collector(kind="repository", collect=counting_collect, fingerprint=fingerprint)]
 
 
 @pytest.fixture
@@ -267,8 +284,8 @@ SIGINT_SCRIPT = textwrap.dedent(
         time.sleep(30)
         return []
 
-    te.INFRA = te.Probe(id="infra", version="2.0", target_kind="repository",
-                        facts=te.INFRA.facts, observe=slow)
+    te.Plugin.probes = (te.DOCS, te.Probe(id="infra", version="2.0", target_kind="repository",
+                                          facts=te.INFRA.facts, observe=slow))
     pm = pluggy.PluginManager("fundamentals")
     pm.add_hookspecs(hookspecs)
     pm.register(te.Plugin(), name="stand-in")
@@ -306,3 +323,39 @@ def test_ctrl_c_mid_scan_leaves_an_incomplete_scan_and_no_half_result(tmp_path, 
     assert store.latest_results() == []
     with store.session() as session:
         assert session.execute(select(func.count()).select_from(t.EvidenceRow)).scalar_one() == 0
+
+
+def test_unchanged_target_reuses_its_evidence_without_collecting(
+    tmp_path, store, registry, framework
+):
+    r = repo(tmp_path, "svc", {"docs": (True, False), "kinds": ["terraform"]})
+    Path(r, "VERSION").write_text("sha-1")
+    collected.clear()
+    first = scan([service("svc", r)], store=store, registry=registry, framework=framework)
+    # The checkout changes on disk, but its version does not: nothing is read again.
+    Path(r, "facts.py").write_text(repr({"docs": (False, False), "kinds": []}))
+    second = scan([service("svc", r)], store=store, registry=registry, framework=framework)
+    assert collected == [r]
+    [run] = store.target_runs(second.results[0].service_scan_id)
+    assert (run.status, run.version, run.probes) == ("unchanged", "sha-1", ())
+    assert second.results[0].evidence == first.results[0].evidence
+    assert levels(second.results[0]) == levels(first.results[0])
+
+    Path(r, "VERSION").write_text("sha-2")  # a new commit: read again
+    third = scan([service("svc", r)], store=store, registry=registry, framework=framework)
+    assert collected == [r, r]
+    assert levels(third.results[0])["docs"] is Level.RED
+
+
+def test_a_new_probe_version_reads_an_unchanged_target_again(tmp_path, store, framework):
+    r = repo(tmp_path, "svc", {"docs": (True, True), "kinds": ["bicep"]})
+    Path(r, "VERSION").write_text("sha-1")
+    collected.clear()
+    for docs_version in ("1.0", "1.0", "1.1"):
+        plugin = Plugin()
+        plugin.probes = (replace(DOCS, version=docs_version), INFRA)
+        pm = pluggy.PluginManager("fundamentals")
+        pm.add_hookspecs(hookspecs)
+        pm.register(plugin, name="stand-in")
+        scan([service("svc", r)], store=store, registry=build_registry(pm), framework=framework)
+    assert collected == [r, r]

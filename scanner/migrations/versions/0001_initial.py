@@ -213,16 +213,18 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         sa.Column("problems", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["service_scan_id"],
-            ["service_scan.id"],
-        ),
+        sa.Column("version", sa.String(length=200), nullable=True),
+        sa.Column("probes_digest", sa.String(length=32), nullable=False),
+        sa.Column("evidence_set_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["service_scan_id"], ["service_scan.id"]),
+        sa.ForeignKeyConstraint(["evidence_set_id"], ["evidence_set.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("target_run", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_target_run_service_scan_id"), ["service_scan_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_target_run_target"), ["target"], unique=False)
 
     op.create_table(
         "probe_run",
@@ -251,6 +253,7 @@ def downgrade() -> None:
 
     op.drop_table("probe_run")
     with op.batch_alter_table("target_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_target_run_target"))
         batch_op.drop_index(batch_op.f("ix_target_run_service_scan_id"))
 
     op.drop_table("target_run")
