@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).parent
+import make_repo  # benchmarks/make_repo.py, beside this script
 
 
 def run_scan(repo: Path, db: Path) -> tuple[float, float, dict]:
@@ -52,18 +52,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "make_repo.py"),
-                str(repo),
-                "--files",
-                str(args.files),
-                "--git",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        make_repo.main([str(repo), "--files", str(args.files), "--git"])
         db = Path(tmp) / "bench.db"
         print(f"repository: {args.files} files (git checkout), cold process per run")
         print(f"{'run':>5} {'wall s':>8} {'peak MB':>8}")

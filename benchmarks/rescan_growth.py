@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import make_repo  # benchmarks/make_repo.py, beside this script
+
 from scanner.engine import load_rules, scan, services_for_paths
 from scanner.plugins import build_registry, make_plugin_manager
 from scanner.store import Store
-
-HERE = Path(__file__).parent
 
 
 def db_bytes(path: Path) -> int:
@@ -37,18 +35,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "make_repo.py"),
-                str(repo),
-                "--files",
-                str(args.files),
-                "--git",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        make_repo.main([str(repo), "--files", str(args.files), "--git"])
         db = Path(tmp) / "growth.db"
         store = Store(f"sqlite:///{db}")
         registry = build_registry(make_plugin_manager(autoload=False))
