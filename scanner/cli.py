@@ -382,6 +382,9 @@ from scanner.cli_reviews import COMMANDS as REVIEW_COMMANDS  # noqa: E402
 
 for _command in REVIEW_COMMANDS:
     cli.add_command(_command)
+from reports.cli import report as REPORT_COMMAND  # noqa: E402
+
+cli.add_command(REPORT_COMMAND)
 
 
 def main() -> None:
