@@ -428,7 +428,8 @@ def _trends(snapshot: Snapshot, pillar_of: Mapping[str, str]) -> dict[str, Any]:
     days without a scan; built from the level changes only (a delta per change, then a running
     sum), so it costs the number of changes, not services × days.
     """
-    start, end = snapshot.since, snapshot.now.date()
+    first = min((ch[0].day for ch in snapshot.changes.values() if ch), default=snapshot.since)
+    start, end = max(snapshot.since, first), snapshot.now.date()  # from the first recorded day
     days = max((end - start).days + 1, 1)
     domain_of = {r.service.name: r.service.domain for r in snapshot.latest}
     seen = {

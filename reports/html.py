@@ -60,6 +60,55 @@ def _script_json(data: Any) -> Markup:
     return Markup(text)  # noqa: S704 — escaped above
 
 
+def _pruned(data: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in drop and v not in (None, False, "", [])}
+
+
+def page_data(document: dict[str, Any]) -> dict[str, Any]:
+    """The document in the page's compact wire form (the page's script reads it back).
+
+    Per service × category the defaults are left out (false flags, empty lists, ``why`` of an
+    unconfirmed level, the pillar the framework already names); a trace line is
+    ``[id, result, facts, counts?, error?]``; a locator is ``[text, href]`` with an ``href`` into
+    the service's repository written ``~/…``. A 1,000-service report stays well under 15 MB.
+    """
+    services = []
+    for svc in document["services"]:
+        repo = svc["repository_url"] or "\0"
+        categories = []
+        for c in svc["categories"]:
+            item = _pruned(c, drop=("pillar", "trace"))
+            if item.get("why") == "unconfirmed":
+                del item["why"]
+            item["trace"] = [
+                [t["id"], t["result"], t["facts"]]
+                + (
+                    [0 if not t["counts"] else 1, t["error"]]
+                    if t["error"] or not t["counts"]
+                    else []
+                )
+                for t in c["trace"]
+            ]
+            categories.append(item)
+        evidence = []
+        for e in svc["evidence"]:
+            item = _pruned(e, drop=("locators",))
+            if "value" not in item and e["value"] is not None:
+                item["value"] = e["value"]  # a false or empty value is still a value
+            item["locators"] = [
+                [
+                    loc["text"],
+                    "~" + loc["href"][len(repo) :]
+                    if (loc["href"] or "").startswith(repo)
+                    else loc["href"],
+                ]
+                for loc in e["locators"]
+            ]
+            evidence.append(item)
+        services.append({**svc, "categories": categories, "evidence": evidence})
+    return {**document, "services": services}
+
+
 def heatmap_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Per service, one cell per framework category (in framework order)."""
     columns = [c["id"] for p in document["framework"]["pillars"] for c in p["categories"]]
@@ -108,7 +157,7 @@ def render_html(document: dict[str, Any]) -> str:
             )
             if any(s["tier"] == t for s in document["services"])
         ],
-        data=_script_json(document),
+        data=_script_json(page_data(document)),
         styles=_asset("templates", "report.css"),
         script=_asset("templates", "report.js"),
         chart_css=_asset("vendor", "uPlot.min.css"),

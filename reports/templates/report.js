@@ -10,11 +10,12 @@
   var COLOUR = {green: "#009e73", amber: "#e69f00", red: "#d55e00", unknown: "#cc79a7"};
   var DASH = {green: [], amber: [6, 3], red: [2, 2], unknown: [10, 3, 2, 3]};
   var TREND = ["green", "amber", "red", "unknown"];
-  var categories = {}, criteria = {}, pillars = {};
+  var categories = {}, criteria = {}, pillars = {}, pillarOf = {};
   doc.framework.pillars.forEach(function (p) {
     pillars[p.id] = p.name;
     p.categories.forEach(function (c) {
       categories[c.id] = c;
+      pillarOf[c.id] = p.id;
       c.criteria.forEach(function (cr) { criteria[c.id + "/" + cr.id] = cr; });
     });
   });
@@ -79,7 +80,7 @@
     var opts = {
       width: width, height: 180, legend: {show: true}, cursor: {show: true},
       scales: {x: {time: true}, y: {range: function (u, min, max) { return [0, Math.max(1, max)]; }}},
-      axes: [{}, {size: 40}],
+      axes: [{}, {size: 56}],
       series: [{}].concat(TREND.map(function (k) {
         return {label: NAME[k], stroke: COLOUR[k], width: 2, dash: DASH[k],
                 points: {show: xs.length < 40}};
@@ -120,6 +121,26 @@
     });
     return series;
   }
+  /* The page's compact wire form (see reports/html.py page_data) read back into full records. */
+  function category(c) {
+    return {category: c.category, pillar: pillarOf[c.category] || "other", effective: c.effective,
+      inferred: c.inferred, confirmed: !!c.confirmed, differs: !!c.differs, stale: !!c.stale,
+      why: c.why || "unconfirmed", note: c.note || "", next_level: c.next_level || null,
+      missing_for_next_level: c.missing_for_next_level || [],
+      trace: c.trace.map(function (t) {
+        var cr = criteria[c.category + "/" + t[0]] || {};
+        return {id: t[0], result: t[1], facts: t[2] || [], counts: t.length < 4 || t[3] === 1,
+                error: t[4] || null, level: cr.level || ""};
+      })};
+  }
+  function evidenceRecord(e, repo) {
+    return {key: e.key, value: e.value === undefined ? null : e.value,
+      unknown_reason: e.unknown_reason || "", probe: e.probe, probe_version: e.probe_version,
+      locators: e.locators.map(function (l) {
+        var href = l[1] && l[1].charAt(0) === "~" ? repo + l[1].slice(1) : l[1];
+        return {text: l[0], href: href};
+      })};
+  }
   function evidenceItem(e) {
     var value = e.value === null ? el("em", {text: "unknown: " + (e.unknown_reason || "")})
                                  : el("code", {text: JSON.stringify(e.value)});
@@ -141,11 +162,11 @@
     var body = details.querySelector(".body");
     body.textContent = "";
     var evidence = {};
-    svc.evidence.forEach(function (e) { evidence[e.key] = e; });
+    svc.evidence.forEach(function (e) { evidence[e.key] = evidenceRecord(e, svc.repository_url || ""); });
     body.appendChild(el("p", {"class": "muted", text: "Scan " + svc.scan_id + " recorded " +
       svc.recorded_at.slice(0, 16).replace("T", " ") + " UTC" +
       (svc.repository_url ? " · repository " + svc.repository_url : "")}));
-    var rows = svc.categories.map(function (c) {
+    var rows = svc.categories.map(category).map(function (c) {
       var cat = categories[c.category] || {name: c.category, criteria: [], definitions: {}, remediation: {}};
       var crit = el("ul", {}, c.trace.map(function (t) {
         var cr = criteria[c.category + "/" + t.id] || {description: t.id};
