@@ -378,9 +378,10 @@ def db_upgrade(db: str | None, config_path: str | None) -> None:
 
 
 # Reviews, audit, actions and the CI gate live in their own module; registered here.
+from reports.cli import report as REPORT_COMMAND  # noqa: E402
 from scanner.cli_reviews import COMMANDS as REVIEW_COMMANDS  # noqa: E402
 
-for _command in REVIEW_COMMANDS:
+for _command in [*REVIEW_COMMANDS, REPORT_COMMAND]:
     cli.add_command(_command)
 
 
