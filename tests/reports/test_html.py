@@ -82,6 +82,8 @@ def test_report_opens_offline_filters_and_screenshots(document, browser_context,
     page.focus("#svc-payments-api > summary")
     page.keyboard.press("Enter")
     detail = page.locator("#svc-payments-api .body")
+    # The detail is built by the toggle event after the key press: wait for it (up to 10 s).
+    detail.get_by_text("To reach").first.wait_for(timeout=10_000)
     assert "To reach" in detail.inner_text()
     links = detail.locator("a[href^='https://github.com/example/payments-api/blob/']")
     assert links.count() > 0
