@@ -386,3 +386,11 @@ for _command in REVIEW_COMMANDS:
 
 def main() -> None:
     cli(prog_name="fundamentals")
+
+# The estate: the catalog, and `scan --all` / `scan finalize` (scanner.cli_estate).
+from scanner.cli_estate import COMMANDS as ESTATE_COMMANDS  # noqa: E402
+from scanner.cli_estate import with_estate_options  # noqa: E402
+
+cli.add_command(with_estate_options(scan))
+for _command in ESTATE_COMMANDS:
+    cli.add_command(_command)

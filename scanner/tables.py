@@ -78,7 +78,7 @@ class ServiceScanRow(SQLModel, table=True):
 
 
 class ScanShardRow(SQLModel, table=True):
-    """One shard (``--shard i/n``) of a nightly run; ``scan finalize`` closes the run when all are in."""
+    """One shard (``--shard i/n``) of a nightly run; ``scan finalize`` closes it once all are in."""
 
     __tablename__ = "scan_shard"
     __table_args__ = (UniqueConstraint("scan_id", "shard_index", "shard_count"),)
