@@ -61,9 +61,10 @@ def test_shards_are_stable_and_cover_every_service_exactly_once():
         shard_of("payments-api", 4),
         shard_of("orders-api", 4),
     ]
-    assert shard_of("payments-api", 4) == 1 + int.from_bytes(
-        __import__("hashlib").sha256(b"payments-api").digest()[:8], "big"
-    ) % 4
+    assert (
+        shard_of("payments-api", 4)
+        == 1 + int.from_bytes(__import__("hashlib").sha256(b"payments-api").digest()[:8], "big") % 4
+    )
 
 
 def test_shard_option_is_checked():
@@ -205,9 +206,7 @@ def test_summary_names_level_changes_new_stale_reviews_and_overdue_actions(
     roles = Roles(reliability_engineers=frozenset({"re@example.com"}))
     for category in framework.categories:
         reviews.confirm(store, "svc-000", category.id, actor=reliability, roles=roles)
-    add_action(
-        store, "svc-001", "logging", "ship logs", owner="t", due=date.today() - timedelta(1)
-    )
+    add_action(store, "svc-001", "logging", "ship logs", owner="t", due=date.today() - timedelta(1))
 
     repo = Path(services[0].repositories[0])
     (repo / ".github" / "workflows").mkdir(parents=True)
@@ -249,7 +248,8 @@ def test_four_shard_processes_store_exactly_the_unsharded_results(tmp_path, post
     shard_args = ["scan", "--all", "--run", "nightly-test", "--config", str(config)]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "scanner", *shard_args, "--shard", f"{i}/4", "--db", postgres_url],
+            [sys.executable, "-m", "scanner", *shard_args, "--shard", f"{i}/4"]
+            + ["--db", postgres_url],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

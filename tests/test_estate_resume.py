@@ -88,7 +88,8 @@ def test_a_scan_killed_mid_transaction_resumes_to_the_uninterrupted_result(
     url = f"sqlite:///{tmp_path / 'killed.db'}"
     Store(url).engine.dispose()  # migrate first, so the kill counts only the scan's statements
     killed = subprocess.run(
-        [sys.executable, "-m", "tests.estate_killer", statement, str(nth), *_scan_args(estate, url)],
+        [sys.executable, "-m", "tests.estate_killer", statement, str(nth)]
+        + _scan_args(estate, url),
         cwd=ROOT,
         capture_output=True,
         text=True,
