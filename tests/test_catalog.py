@@ -31,7 +31,7 @@ metadata:
     fundamentals.io/azure-subscription: 00000000-0000-0000-0000-000000000001
     fundamentals.io/azure-resource-groups: rg-pay-prod, rg-pay-dr
     fundamentals.io/azure-tag-selector: service=payments
-    fundamentals.io/azure-log-analytics-workspace: /subscriptions/1/resourceGroups/m/providers/Microsoft.OperationalInsights/workspaces/w
+    fundamentals.io/azure-log-analytics-workspace: /subscriptions/1/resourceGroups/m/w
 spec:
   type: service
   lifecycle: production
@@ -114,10 +114,7 @@ def test_a_component_becomes_a_service_with_its_annotations(tmp_path):
         ("azure", f"{sub}/resourceGroups/rg-pay-prod"),
         ("azure", f"{sub}/resourceGroups/rg-pay-dr"),
         ("azure_tag", "service=payments"),
-        (
-            "log_analytics",
-            "/subscriptions/1/resourceGroups/m/providers/Microsoft.OperationalInsights/workspaces/w",
-        ),
+        ("log_analytics", "/subscriptions/1/resourceGroups/m/w"),
     )
     assert entry.origin == f"backstage:{path}:1"
 
