@@ -463,3 +463,11 @@ def estate(store: Store, config: Config) -> list[Service]:
     if config.path is not None:
         sync_catalog(store, config_entries(config), "config")
     return [c.service for c in stored_catalog(store)]
+
+
+def full_catalog(store: Store, config: Config) -> dict[str, Service]:
+    """Services by name for an ad hoc ``scan PATH``: the stored catalog, then the config file's
+    (so a scan of an imported service keeps its tier, owner and sources)."""
+    services = {c.service.name: c.service for c in stored_catalog(store)}
+    services.update(config.catalog())
+    return services

@@ -250,3 +250,20 @@ def test_imported_services_are_scanned_by_scan_all_and_retired_ones_are_not(tmp_
     assert [s["service"] for s in scores] == ["alpha"]  # retired: out of the listings
     beta = runner.invoke(cli, ["history", "beta", "--db", db_url])
     assert beta.exit_code == 0  # … but its history is kept
+
+
+def test_an_ad_hoc_scan_of_an_imported_service_keeps_its_catalog_entry(tmp_path, db_url):
+    from tests.estate_repos import make_repo
+
+    repo = make_repo(tmp_path, "gamma", 1)
+    write(
+        repo,
+        "catalog-info.yaml",
+        "kind: Component\nmetadata:\n  name: gamma\n  annotations:\n"
+        "    fundamentals.io/tier: mission-critical\n",
+    )
+    runner = CliRunner()
+    runner.invoke(cli, ["catalog", "import", str(repo), "--db", db_url], catch_exceptions=False)
+    runner.invoke(cli, ["scan", str(repo), "--service", "gamma", "--db", db_url])
+    [entry] = json.loads(runner.invoke(cli, ["catalog", "list", "--json", "--db", db_url]).stdout)
+    assert entry["tier"] == "mission-critical"
