@@ -149,11 +149,12 @@ def scan(
         fundamentals scan .
         fundamentals scan ../api ../web --service shop-frontend --json
     """
+    from scanner.catalog import full_catalog
     from scanner.engine import scan as run_scan
     from scanner.engine import services_for_paths
 
     ctx = Context(db, config_path)
-    services = services_for_paths(paths, service_name, ctx.config.catalog())
+    services = services_for_paths(paths, service_name, full_catalog(ctx.store, ctx.config))
     framework, registry = ctx.framework, ctx.registry
     outcome = run_scan(services, store=ctx.store, registry=registry, framework=framework)
     if as_json:
@@ -387,3 +388,12 @@ for _command in [*REVIEW_COMMANDS, REPORT_COMMAND]:
 
 def main() -> None:
     cli(prog_name="fundamentals")
+
+
+# The estate: the catalog, and `scan --all` / `scan finalize` (scanner.cli_estate).
+from scanner.cli_estate import COMMANDS as ESTATE_COMMANDS  # noqa: E402
+from scanner.cli_estate import with_estate_options  # noqa: E402
+
+cli.add_command(with_estate_options(scan))
+for _command in ESTATE_COMMANDS:
+    cli.add_command(_command)

@@ -17,6 +17,14 @@ class CollectError(Exception):
     """The target cannot be read at all (missing path, no permission). Its facts become unknown."""
 
 
+class Deferred(Exception):  # noqa: N818 — a verdict, not a failure
+    """The source asks to come back later (quota spent, Retry-After too far away).
+
+    The service is not recorded in this scan; the nightly scan reports it as *deferred* and
+    leaves the scan open, so ``scan --all --resume`` (or re-running the shard) reads it later.
+    """
+
+
 @dataclass(frozen=True)
 class Collector:
     """Reads one kind of target.

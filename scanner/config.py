@@ -38,6 +38,10 @@ class ServiceConfig(_Strict):
     domain: str = ""
     platform: str = ""
     repositories: list[str] = Field(default_factory=list)
+    system: str = ""
+    lifecycle: str = ""
+    # Remote sources by kind, e.g. { github = "org/repo", azure = ["/subscriptions/…"] }.
+    sources: dict[str, str | list[str]] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -80,6 +84,13 @@ class Config(_Strict):
                 domain=s.domain,
                 platform=s.platform,
                 repositories=tuple(_resolve_repo(base, r) for r in s.repositories),
+                system=s.system,
+                lifecycle=s.lifecycle,
+                sources=tuple(
+                    (kind, value)
+                    for kind, values in s.sources.items()
+                    for value in ([values] if isinstance(values, str) else values)
+                ),
             )
             for s in self.services
         }

@@ -228,7 +228,9 @@ def latest_service_scans(
         .where(col(t.ServiceScanRow.id).in_(latest))
         .order_by(col(t.ServiceRow.name))
     )
-    if services is not None:
+    if services is None:  # a retired service is named explicitly or not at all
+        query = query.where(col(t.ServiceRow.retired_at).is_(None))
+    else:
         query = query.where(col(t.ServiceRow.name).in_(list(services)))
     return [(ss, svc) for ss, svc in session.execute(query)]
 

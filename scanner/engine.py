@@ -6,6 +6,7 @@ for a service or none. A scan interrupted by Ctrl-C is marked ``incomplete``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import subprocess
 import threading
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.collect import CollectError, Collector
+from scanner.collect import CollectError, Collector, Deferred
 from scanner.config import Config
 from scanner.effective import record_retirements
 from scanner.errors import CatalogError, InputError
@@ -119,19 +120,15 @@ def _git(path: Path, *args: str) -> str:
 
 
 def _with_repositories(service: Service, repositories: tuple[str, ...]) -> Service:
-    return Service(
-        name=service.name,
-        owner=service.owner,
-        tier=service.tier,
-        golden_thread=service.golden_thread,
-        domain=service.domain,
-        platform=service.platform,
-        repositories=repositories,
-    )
+    return dataclasses.replace(service, repositories=repositories)
 
 
 def targets_for(service: Service) -> list[Target]:
-    return [Target(kind="repository", location=repo) for repo in service.repositories]
+    targets = [Target(kind="repository", location=repo) for repo in service.repositories]
+    # Catalog sources (github, azure_devops, …): a Target of that kind; observe_service keeps
+    # those that an installed collector or probe handles.
+    targets += [Target(kind=kind, location=value) for kind, value in service.sources]
+    return targets
 
 
 # --- the scan -------------------------------------------------------------------------------
@@ -206,8 +203,11 @@ def observe_service(
 
     ``prior`` looks up what the last scan found for a target (``Store.prior_target``).
     """
+    kinds = set(registry.collectors) | {p.target_kind for p in registry.probes}
     runs = [
-        _observe_target(target, registry, prior, probe_timeout) for target in targets_for(service)
+        _observe_target(target, registry, prior, probe_timeout)
+        for target in targets_for(service)
+        if target.kind in kinds
     ]
     return merge_evidence([run.evidence for run in runs], registry.facts), runs
 
@@ -268,6 +268,8 @@ def _fingerprint(collector: Collector | None, target: Target) -> str | None:
         return None
     try:
         return collector.fingerprint(target)
+    except Deferred:
+        raise
     except Exception as exc:  # cannot tell: read the target again
         log.info("fingerprint of %s failed, reading it again: %s", target, exc)
         return None

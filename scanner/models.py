@@ -68,6 +68,14 @@ class Service:
     domain: str = ""
     platform: str = ""
     repositories: tuple[str, ...] = ()
+    system: str = ""
+    lifecycle: str = ""
+    # Remote sources by kind, e.g. (("github", "org/repo"), ("azure_devops", "org/project/repo")):
+    # each pair whose kind has a registered collector becomes a Target (docs/estate.md).
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def source(self, kind: str) -> str | None:
+        return next((value for k, value in self.sources if k == kind), None)
 
 
 @dataclass(frozen=True)

@@ -263,7 +263,9 @@ class Store:
                 .where(col(t.ServiceScanRow.id).in_(latest))
                 .order_by(col(t.ServiceRow.name))
             )
-            if services is not None:
+            if services is None:  # a retired service is named explicitly or not at all
+                query = query.where(col(t.ServiceRow.retired_at).is_(None))
+            else:
                 query = query.where(col(t.ServiceRow.name).in_(list(services)))
             return [
                 self._result(session, ss, svc, scan) for ss, svc, scan in session.execute(query)
@@ -402,7 +404,9 @@ class Transaction:
         row.golden_thread = service.golden_thread
         row.domain = service.domain
         row.platform = service.platform
-        row.sources_json = json.dumps({"repositories": list(service.repositories)})
+        row.system = service.system
+        row.lifecycle = service.lifecycle
+        row.sources_json = sources_json(service)
         row.retired_at = None
         self.session.add(row)
         self.session.flush()
@@ -499,8 +503,12 @@ class Transaction:
         assessments: Sequence[Assessment],
         target_runs: Sequence[TargetRun],
         rules_digest: str,
+        api_calls: dict[str, tuple[int, int]] | None = None,
     ) -> int:
-        """Record one service's complete result in a scan; ``evidence`` must carry ids."""
+        """Record one service's complete result in a scan; ``evidence`` must carry ids.
+
+        ``api_calls`` is ``{source: (calls, free)}`` spent reading it (``scanner.meter``).
+        """
         service_id = self.upsert_service(service)
         evidence_set_id = self.add_evidence_set(evidence)
         digests = {e.id: _evidence_digest(e) for e in evidence if e.id is not None}
@@ -512,6 +520,9 @@ class Transaction:
             evidence_set_id=evidence_set_id,
             assessment_set_id=assessment_set_id,
             rules_digest=rules_digest,
+            api_calls=json.dumps({k: list(v) for k, v in sorted(api_calls.items())})
+            if api_calls
+            else None,
         )
         self.session.add(ss)
         self.session.flush()
@@ -641,7 +652,15 @@ def _assessment(row: t.AssessmentRow) -> Assessment:
     )
 
 
-def _service(row: t.ServiceRow) -> Service:
+def sources_json(service: Service) -> str:
+    """A service's sources as stored in ``service.sources_json``."""
+    data: dict[str, Any] = {"repositories": list(service.repositories)}
+    if service.sources:
+        data["sources"] = [list(pair) for pair in service.sources]
+    return json.dumps(data)
+
+
+def service_from_row(row: t.ServiceRow) -> Service:
     sources = json.loads(row.sources_json or "{}")
     return Service(
         name=row.name,
@@ -651,4 +670,10 @@ def _service(row: t.ServiceRow) -> Service:
         domain=row.domain,
         platform=row.platform,
         repositories=tuple(sources.get("repositories", ())),
+        system=row.system,
+        lifecycle=row.lifecycle,
+        sources=tuple((str(k), str(v)) for k, v in sources.get("sources", ())),
     )
+
+
+_service = service_from_row

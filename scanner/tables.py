@@ -23,7 +23,12 @@ class ServiceRow(SQLModel, table=True):
     platform: str = Field(default="", max_length=200)
     sources_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     created_at: datetime
-    retired_at: datetime | None = None
+    retired_at: datetime | None = None  # gone from the catalog; kept with its history
+    system: str = Field(default="", max_length=200)
+    lifecycle: str = Field(default="", max_length=40)
+    # Where the catalog declares it ("config:<file>:<line>", "backstage:<file>:<line>"); "" when
+    # it was only ever scanned ad hoc (`scan PATH`).
+    origin: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class ScanRow(SQLModel, table=True):
@@ -37,6 +42,8 @@ class ScanRow(SQLModel, table=True):
     rules_digest: str = Field(default="", max_length=64)
     tool_version: str = Field(default="", max_length=40)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # A nightly run's name, shared by its shards (`scan --all --run KEY`); NULL for ad hoc scans.
+    run_key: str | None = Field(default=None, unique=True, max_length=100)
 
 
 class EvidenceSetRow(SQLModel, table=True):
@@ -66,6 +73,25 @@ class ServiceScanRow(SQLModel, table=True):
     evidence_set_id: int = Field(foreign_key="evidence_set.id")
     assessment_set_id: int = Field(foreign_key="assessment_set.id")
     rules_digest: str = Field(default="", max_length=64)
+    # API calls spent reading this service, {"source": [calls, free]}; NULL when none were made.
+    api_calls: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ScanShardRow(SQLModel, table=True):
+    """One shard (``--shard i/n``) of a nightly run; ``scan finalize`` closes it once all are in."""
+
+    __tablename__ = "scan_shard"
+    __table_args__ = (UniqueConstraint("scan_id", "shard_index", "shard_count"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scan_id: int = Field(foreign_key="scan.id", index=True)
+    shard_index: int  # 1-based
+    shard_count: int
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=20)  # running | complete | incomplete
+    # Services the shard could not record: {"failed": {name: why}, "deferred": {name: why}}.
+    summary_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
 
 
 class TargetRunRow(SQLModel, table=True):
