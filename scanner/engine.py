@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
+from scanner.azure.collector import targets_for as azure_targets
 from scanner.collect import CollectError, Collector
 from scanner.config import Config
 from scanner.effective import record_retirements
@@ -65,7 +66,7 @@ def services_for_paths(
     if service_name:
         base = catalog.get(service_name, Service(name=service_name))
         repos = tuple(resolved) or base.repositories
-        if not repos:
+        if not repos and base.azure is None:
             raise CatalogError(f"service {service_name!r} has no repositories to scan; give a PATH")
         return [_with_repositories(base, repos)]
     if not resolved:
@@ -127,11 +128,13 @@ def _with_repositories(service: Service, repositories: tuple[str, ...]) -> Servi
         domain=service.domain,
         platform=service.platform,
         repositories=repositories,
+        azure=service.azure,
     )
 
 
 def targets_for(service: Service) -> list[Target]:
-    return [Target(kind="repository", location=repo) for repo in service.repositories]
+    targets = [Target(kind="repository", location=repo) for repo in service.repositories]
+    return targets + azure_targets(service)
 
 
 # --- the scan -------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ class Service:
     domain: str = ""
     platform: str = ""
     repositories: tuple[str, ...] = ()
+    azure: Any = None  # scanner.azure.settings.AzureScope: the service's part of the estate
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Target:
 
     kind: str  # e.g. "repository"
     location: str  # e.g. a local path, "owner/name", an Azure scope
+    # What the collector needs beyond the location (e.g. an AzureScope); not part of identity.
+    source: Any = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.location}"
