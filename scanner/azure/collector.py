@@ -21,6 +21,7 @@ from azure.core.exceptions import AzureError, HttpResponseError
 from azure.monitor.query import LogsQueryPartialResult, LogsQueryStatus
 
 from scanner.azure import details
+from scanner.azure.details import Detail, Get
 from scanner.azure.inventory import ScopeUnreadable
 from scanner.azure.settings import (
     APP_INSIGHTS_QUERY,
@@ -52,7 +53,7 @@ class AzureSnapshot:
     scope: AzureScope
     resources: list[dict[str, Any]]
     monitoring: list[dict[str, Any]]
-    details: dict[str, details.Detail] = field(default_factory=dict)
+    details: dict[str, Detail] = field(default_factory=dict)
     production_groups: list[tuple[str, str]] = field(default_factory=list)
     version: str | None = None
     problems: tuple[str, ...] = ()
@@ -65,8 +66,8 @@ class AzureSnapshot:
         wanted = set(types)
         return [r for r in self.monitoring if str(r.get("type", "")).lower() in wanted]
 
-    def detail(self, get: details.Get) -> details.Detail:
-        return self.details.get(get.path, details.Detail(error=f"{get.what} not read"))
+    def detail(self, get: Get) -> Detail:
+        return self.details.get(get.path, Detail(error=f"{get.what} not read"))
 
     def diagnostic_target(self, resource: dict[str, Any]) -> str:
         """Storage accounts send their logs from the blob service, not the account."""
@@ -138,7 +139,10 @@ def collect(target: Target) -> AzureSnapshot:
     resources, monitoring = _inventory(scope)
     snapshot = AzureSnapshot(scope, resources, monitoring)
     snapshot.production_groups = _production_groups(scope, resources)
-    gets = [details.diagnostic_settings(snapshot.diagnostic_target(r)) for r in snapshot.of_type(*DIAGNOSABLE)]
+    gets = [
+        details.diagnostic_settings(snapshot.diagnostic_target(r))
+        for r in snapshot.of_type(*DIAGNOSABLE)
+    ]
     gets += [details.site_config(str(r["id"])) for r in snapshot.of_type(SITES)]
     gets += [details.locks(sub, rg) for sub, rg in snapshot.production_groups]
     snapshot.details = details.read_all(scope.estate, gets)
@@ -163,7 +167,12 @@ def _production_groups(scope: AzureScope, resources: list[dict[str, Any]]) -> li
     wanted = {rg.lower() for rg in scope.production_resource_groups}
     pairs = {(s, g) for s, g in seen if g.lower() in wanted}
     found = {g.lower() for _, g in pairs}
-    pairs |= {(s, rg) for rg in scope.production_resource_groups if rg.lower() not in found for s in scope.subscriptions}
+    pairs |= {
+        (s, rg)
+        for rg in scope.production_resource_groups
+        if rg.lower() not in found
+        for s in scope.subscriptions
+    }
     return sorted(pairs)
 
 

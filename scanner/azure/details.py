@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from urllib.parse import urljoin
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.rest import HttpRequest

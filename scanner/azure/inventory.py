@@ -45,7 +45,9 @@ MONITORING_TYPES = (
     "microsoft.insights/webtests",
     "microsoft.insights/components",
 )
-COLUMNS = "id, name, type, kind, location, resourceGroup, subscriptionId, tags, sku, zones, properties"
+COLUMNS = (
+    "id, name, type, kind, location, resourceGroup, subscriptionId, tags, sku, zones, properties"
+)
 CONTAINERS_QUERY = (
     "resourcecontainers\n"
     "| where type in~ ('microsoft.resources/subscriptions',"
@@ -143,7 +145,10 @@ class Inventory:
                 for sub in readable or ["*"]:
                     self.failed[sub] = _why(exc, "query Resource Graph")
                 return
-            log.info("Resource Graph query failed across %d subscriptions; one at a time", len(subs or ()))
+            log.info(
+                "Resource Graph query failed across %d subscriptions; one at a time",
+                len(subs or ()),
+            )
         for sub in readable:
             try:
                 self._add(self._pages(query, [sub]))
@@ -164,7 +169,8 @@ class Inventory:
                 ),
             )
             response = graph.resources(request, **options)
-            rows.extend(response.data or [])
+            data: Any = response.data or []
+            rows.extend(data)
             token = response.skip_token
             if not token:
                 break
@@ -214,17 +220,26 @@ class Inventory:
                 f"scanner's identity lacks {READER} on them"
             )
         if scope.resource_groups:
-            rows = [r for sub in subs for rg in scope.resource_groups for r in self.by_rg[(sub, rg.lower())]]
+            rows = [
+                r
+                for sub in subs
+                for rg in scope.resource_groups
+                for r in self.by_rg[(sub, rg.lower())]
+            ]
         elif scope.tags:
             key, value = scope.tags[0]
-            rows = [r for r in self.by_tag[(key.lower(), value.lower())] if not subs or _sub(r) in subs]
+            rows = [
+                r for r in self.by_tag[(key.lower(), value.lower())] if not subs or _sub(r) in subs
+            ]
         else:
             rows = [r for sub in subs for r in self.by_sub[sub]]
         if scope.tags:
             rows = [r for r in rows if _has_tags(r, scope.tags)]
         return sorted(rows, key=lambda r: str(r["id"]).lower())
 
-    def monitoring_of(self, scope: AzureScope, resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def monitoring_of(
+        self, scope: AzureScope, resources: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         """Alert rules, action groups, web tests and components in the subscriptions involved."""
         subs = {s.lower() for s in scope.subscriptions} | {_sub(r) for r in resources}
         rows = [r for sub in sorted(subs) for r in self.monitoring[sub]]
@@ -262,7 +277,9 @@ def build_queries(scopes: list[AzureScope]) -> list[str]:
         if sub in whole:
             continue
         for chunk in _chunks(sorted(rgs), CHUNK):
-            clauses.append(f"(subscriptionId =~ {_literal(sub)} and resourceGroup in~ ({_list(chunk)}))")
+            clauses.append(
+                f"(subscriptionId =~ {_literal(sub)} and resourceGroup in~ ({_list(chunk)}))"
+            )
     for key, values in sorted(by_tag.items()):
         for chunk in _chunks(sorted(values), CHUNK):
             clauses.append(f"tostring(tags[{_literal(key)}]) in~ ({_list(chunk)})")

@@ -32,7 +32,10 @@ from azure.core.credentials import AccessToken
 
 from scanner.azure.settings import AzureSettings
 
-WORKSPACE = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}"
+WORKSPACE = (
+    "/subscriptions/{sub}/resourceGroups/{rg}"
+    "/providers/Microsoft.OperationalInsights/workspaces/{name}"
+)
 
 
 class FakeCredential:
@@ -72,168 +75,470 @@ def _row(sub: str, rg: str, provider: str, name: str, **extra: Any) -> dict[str,
     return row
 
 
-def app_service_plan(sub: str, rg: str, name: str, *, tier: str = "PremiumV3", size: str = "P1v3",
-                     capacity: int = 3, zone_redundant: bool = True, **extra: Any) -> dict[str, Any]:
-    return _row(sub, rg, "Microsoft.Web/serverfarms", name, kind="app",
-                sku={"name": size, "tier": tier, "size": size, "family": size[:2], "capacity": capacity},
-                properties={"status": "Ready", "numberOfWorkers": capacity, "zoneRedundant": zone_redundant,
-                            "provisioningState": "Succeeded"}, **extra)
+def app_service_plan(
+    sub: str,
+    rg: str,
+    name: str,
+    *,
+    tier: str = "PremiumV3",
+    size: str = "P1v3",
+    capacity: int = 3,
+    zone_redundant: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
+    return _row(
+        sub,
+        rg,
+        "Microsoft.Web/serverfarms",
+        name,
+        kind="app",
+        sku={"name": size, "tier": tier, "size": size, "family": size[:2], "capacity": capacity},
+        properties={
+            "status": "Ready",
+            "numberOfWorkers": capacity,
+            "zoneRedundant": zone_redundant,
+            "provisioningState": "Succeeded",
+        },
+        **extra,
+    )
 
 
-def web_app(sub: str, rg: str, name: str, plan_id: str, *, https_only: bool = True,
-            public: str = "Disabled", health_check_path: str | None = "/healthz",
-            min_tls: str = "1.2", **extra: Any) -> dict[str, Any]:
-    row = _row(sub, rg, "Microsoft.Web/sites", name, kind="app,linux",
-               properties={"state": "Running", "serverFarmId": plan_id, "httpsOnly": https_only,
-                           "publicNetworkAccess": public, "defaultHostName": f"{name}.azurewebsites.net",
-                           "siteConfig": None}, **extra)
-    row["_config"] = {"healthCheckPath": health_check_path, "minTlsVersion": min_tls,
-                      "ftpsState": "Disabled", "http20Enabled": True, "alwaysOn": True}
+def web_app(
+    sub: str,
+    rg: str,
+    name: str,
+    plan_id: str,
+    *,
+    https_only: bool = True,
+    public: str = "Disabled",
+    health_check_path: str | None = "/healthz",
+    min_tls: str = "1.2",
+    **extra: Any,
+) -> dict[str, Any]:
+    row = _row(
+        sub,
+        rg,
+        "Microsoft.Web/sites",
+        name,
+        kind="app,linux",
+        properties={
+            "state": "Running",
+            "serverFarmId": plan_id,
+            "httpsOnly": https_only,
+            "publicNetworkAccess": public,
+            "defaultHostName": f"{name}.azurewebsites.net",
+            "siteConfig": None,
+        },
+        **extra,
+    )
+    row["_config"] = {
+        "healthCheckPath": health_check_path,
+        "minTlsVersion": min_tls,
+        "ftpsState": "Disabled",
+        "http20Enabled": True,
+        "alwaysOn": True,
+    }
     return row
 
 
-def aks(sub: str, rg: str, name: str, *, zones: tuple[str, ...] = ("1", "2", "3"), count: int = 3,
-        oms: bool = True, public: str = "Enabled", **extra: Any) -> dict[str, Any]:
-    pools = [{"name": "system", "count": count, "vmSize": "Standard_D4s_v5", "mode": "System",
-              "availabilityZones": list(zones), "enableAutoScaling": False}]
-    addons = {"omsagent": {"enabled": oms, "config": {"logAnalyticsWorkspaceResourceID": "/x"}}} if oms else {}
-    return _row(sub, rg, "Microsoft.ContainerService/managedClusters", name,
-                properties={"kubernetesVersion": "1.30.3", "agentPoolProfiles": pools,
-                            "addonProfiles": addons, "publicNetworkAccess": public,
-                            "provisioningState": "Succeeded"}, **extra)
+def aks(
+    sub: str,
+    rg: str,
+    name: str,
+    *,
+    zones: tuple[str, ...] = ("1", "2", "3"),
+    count: int = 3,
+    oms: bool = True,
+    public: str = "Enabled",
+    **extra: Any,
+) -> dict[str, Any]:
+    pools = [
+        {
+            "name": "system",
+            "count": count,
+            "vmSize": "Standard_D4s_v5",
+            "mode": "System",
+            "availabilityZones": list(zones),
+            "enableAutoScaling": False,
+        }
+    ]
+    addons = (
+        {"omsagent": {"enabled": oms, "config": {"logAnalyticsWorkspaceResourceID": "/x"}}}
+        if oms
+        else {}
+    )
+    return _row(
+        sub,
+        rg,
+        "Microsoft.ContainerService/managedClusters",
+        name,
+        properties={
+            "kubernetesVersion": "1.30.3",
+            "agentPoolProfiles": pools,
+            "addonProfiles": addons,
+            "publicNetworkAccess": public,
+            "provisioningState": "Succeeded",
+        },
+        **extra,
+    )
 
 
-def sql_server(sub: str, rg: str, name: str, *, min_tls: str = "1.2", public: str = "Disabled",
-               **extra: Any) -> dict[str, Any]:
-    return _row(sub, rg, "Microsoft.Sql/servers", name, kind="v12.0",
-                properties={"version": "12.0", "state": "Ready", "minimalTlsVersion": min_tls,
-                            "publicNetworkAccess": public, "privateEndpointConnections": []}, **extra)
+def sql_server(
+    sub: str, rg: str, name: str, *, min_tls: str = "1.2", public: str = "Disabled", **extra: Any
+) -> dict[str, Any]:
+    return _row(
+        sub,
+        rg,
+        "Microsoft.Sql/servers",
+        name,
+        kind="v12.0",
+        properties={
+            "version": "12.0",
+            "state": "Ready",
+            "minimalTlsVersion": min_tls,
+            "publicNetworkAccess": public,
+            "privateEndpointConnections": [],
+        },
+        **extra,
+    )
 
 
-def sql_database(sub: str, rg: str, server: str, name: str, *, zone_redundant: bool = True,
-                 backup: str = "Geo", **extra: Any) -> dict[str, Any]:
-    return _row(sub, rg, "Microsoft.Sql/servers/databases", f"{server}/databases/{name}",
-                kind="v12.0,user", sku={"name": "GP_Gen5", "tier": "GeneralPurpose", "capacity": 2},
-                properties={"status": "Online", "zoneRedundant": zone_redundant,
-                            "requestedBackupStorageRedundancy": backup,
-                            "currentBackupStorageRedundancy": backup}, **extra)
+def sql_database(
+    sub: str,
+    rg: str,
+    server: str,
+    name: str,
+    *,
+    zone_redundant: bool = True,
+    backup: str = "Geo",
+    **extra: Any,
+) -> dict[str, Any]:
+    return _row(
+        sub,
+        rg,
+        "Microsoft.Sql/servers/databases",
+        f"{server}/databases/{name}",
+        kind="v12.0,user",
+        sku={"name": "GP_Gen5", "tier": "GeneralPurpose", "capacity": 2},
+        properties={
+            "status": "Online",
+            "zoneRedundant": zone_redundant,
+            "requestedBackupStorageRedundancy": backup,
+            "currentBackupStorageRedundancy": backup,
+        },
+        **extra,
+    )
 
 
-def cosmos(sub: str, rg: str, name: str, *, regions: tuple[tuple[str, bool], ...] = (
-        ("West Europe", True), ("North Europe", True)), failover: bool = True,
-        backup: str = "Continuous", min_tls: str = "Tls12", public: str = "Disabled",
-        **extra: Any) -> dict[str, Any]:
-    locations = [{"locationName": loc, "failoverPriority": i, "isZoneRedundant": zr}
-                 for i, (loc, zr) in enumerate(regions)]
+def cosmos(
+    sub: str,
+    rg: str,
+    name: str,
+    *,
+    regions: tuple[tuple[str, bool], ...] = (("West Europe", True), ("North Europe", True)),
+    failover: bool = True,
+    backup: str = "Continuous",
+    min_tls: str = "Tls12",
+    public: str = "Disabled",
+    **extra: Any,
+) -> dict[str, Any]:
+    locations = [
+        {"locationName": loc, "failoverPriority": i, "isZoneRedundant": zr}
+        for i, (loc, zr) in enumerate(regions)
+    ]
     policy: dict[str, Any] = {"type": backup}
     if backup == "Periodic":
-        policy["periodicModeProperties"] = {"backupIntervalInMinutes": 240,
-                                            "backupRetentionIntervalInHours": 8,
-                                            "backupStorageRedundancy": "Local"}
-    return _row(sub, rg, "Microsoft.DocumentDB/databaseAccounts", name, kind="GlobalDocumentDB",
-                properties={"databaseAccountOfferType": "Standard", "locations": locations,
-                            "enableAutomaticFailover": failover, "backupPolicy": policy,
-                            "minimalTlsVersion": min_tls, "publicNetworkAccess": public,
-                            "privateEndpointConnections": []}, **extra)
+        policy["periodicModeProperties"] = {
+            "backupIntervalInMinutes": 240,
+            "backupRetentionIntervalInHours": 8,
+            "backupStorageRedundancy": "Local",
+        }
+    return _row(
+        sub,
+        rg,
+        "Microsoft.DocumentDB/databaseAccounts",
+        name,
+        kind="GlobalDocumentDB",
+        properties={
+            "databaseAccountOfferType": "Standard",
+            "locations": locations,
+            "enableAutomaticFailover": failover,
+            "backupPolicy": policy,
+            "minimalTlsVersion": min_tls,
+            "publicNetworkAccess": public,
+            "privateEndpointConnections": [],
+        },
+        **extra,
+    )
 
 
-def storage(sub: str, rg: str, name: str, *, sku: str = "Standard_GZRS", https_only: bool = True,
-            min_tls: str = "TLS1_2", public: str = "Disabled", private_endpoint: bool = False,
-            **extra: Any) -> dict[str, Any]:
-    connections = [{"properties": {"privateLinkServiceConnectionState": {"status": "Approved"}}}] \
-        if private_endpoint else []
-    return _row(sub, rg, "Microsoft.Storage/storageAccounts", name, kind="StorageV2",
-                sku={"name": sku, "tier": sku.split("_")[0]},
-                properties={"supportsHttpsTrafficOnly": https_only, "minimumTlsVersion": min_tls,
-                            "publicNetworkAccess": public, "privateEndpointConnections": connections,
-                            "accessTier": "Hot"}, **extra)
+def storage(
+    sub: str,
+    rg: str,
+    name: str,
+    *,
+    sku: str = "Standard_GZRS",
+    https_only: bool = True,
+    min_tls: str = "TLS1_2",
+    public: str = "Disabled",
+    private_endpoint: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    connections = (
+        [{"properties": {"privateLinkServiceConnectionState": {"status": "Approved"}}}]
+        if private_endpoint
+        else []
+    )
+    return _row(
+        sub,
+        rg,
+        "Microsoft.Storage/storageAccounts",
+        name,
+        kind="StorageV2",
+        sku={"name": sku, "tier": sku.split("_")[0]},
+        properties={
+            "supportsHttpsTrafficOnly": https_only,
+            "minimumTlsVersion": min_tls,
+            "publicNetworkAccess": public,
+            "privateEndpointConnections": connections,
+            "accessTier": "Hot",
+        },
+        **extra,
+    )
 
 
-def key_vault(sub: str, rg: str, name: str, *, soft_delete: bool = True, purge_protection: bool = True,
-              public: str = "Disabled", **extra: Any) -> dict[str, Any]:
-    props: dict[str, Any] = {"tenantId": "00000000-0000-0000-0000-000000000000",
-                             "sku": {"family": "A", "name": "standard"}, "enableSoftDelete": soft_delete,
-                             "softDeleteRetentionInDays": 90, "publicNetworkAccess": public,
-                             "enableRbacAuthorization": True}
+def key_vault(
+    sub: str,
+    rg: str,
+    name: str,
+    *,
+    soft_delete: bool = True,
+    purge_protection: bool = True,
+    public: str = "Disabled",
+    **extra: Any,
+) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "tenantId": "00000000-0000-0000-0000-000000000000",
+        "sku": {"family": "A", "name": "standard"},
+        "enableSoftDelete": soft_delete,
+        "softDeleteRetentionInDays": 90,
+        "publicNetworkAccess": public,
+        "enableRbacAuthorization": True,
+    }
     if purge_protection:
         props["enablePurgeProtection"] = True
     return _row(sub, rg, "Microsoft.KeyVault/vaults", name, properties=props, **extra)
 
 
-def app_insights(sub: str, rg: str, name: str, *, workspace: str | None = None,
-                 **extra: Any) -> dict[str, Any]:
-    props: dict[str, Any] = {"ApplicationId": name, "Application_Type": "web", "Flow_Type": "Bluefield",
-                             "Request_Source": "rest", "IngestionMode": "ApplicationInsights"}
+def app_insights(
+    sub: str, rg: str, name: str, *, workspace: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "ApplicationId": name,
+        "Application_Type": "web",
+        "Flow_Type": "Bluefield",
+        "Request_Source": "rest",
+        "IngestionMode": "ApplicationInsights",
+    }
     if workspace:
         props.update({"WorkspaceResourceId": workspace, "IngestionMode": "LogAnalytics"})
-    return _row(sub, rg, "Microsoft.Insights/components", name, kind="web", properties=props, **extra)
+    return _row(
+        sub, rg, "Microsoft.Insights/components", name, kind="web", properties=props, **extra
+    )
 
 
-def web_test(sub: str, rg: str, name: str, component_id: str, *, locations: int = 5,
-             enabled: bool = True) -> dict[str, Any]:
-    ids = ["emea-nl-ams-azr", "emea-gb-db3-azr", "us-va-ash-azr", "apac-sg-sin-azr", "emea-fr-pra-edge"]
-    return _row(sub, rg, "Microsoft.Insights/webtests", name, kind="standard",
-                tags={f"hidden-link:{component_id}": "Resource"},
-                properties={"SyntheticMonitorId": name, "Name": name, "Enabled": enabled,
-                            "Frequency": 300, "Timeout": 120, "Kind": "standard",
-                            "Locations": [{"Id": i} for i in ids[:locations]]})
+def web_test(
+    sub: str, rg: str, name: str, component_id: str, *, locations: int = 5, enabled: bool = True
+) -> dict[str, Any]:
+    ids = [
+        "emea-nl-ams-azr",
+        "emea-gb-db3-azr",
+        "us-va-ash-azr",
+        "apac-sg-sin-azr",
+        "emea-fr-pra-edge",
+    ]
+    return _row(
+        sub,
+        rg,
+        "Microsoft.Insights/webtests",
+        name,
+        kind="standard",
+        tags={f"hidden-link:{component_id}": "Resource"},
+        properties={
+            "SyntheticMonitorId": name,
+            "Name": name,
+            "Enabled": enabled,
+            "Frequency": 300,
+            "Timeout": 120,
+            "Kind": "standard",
+            "Locations": [{"Id": i} for i in ids[:locations]],
+        },
+    )
 
 
-def action_group(sub: str, rg: str, name: str, *, emails: int = 1, enabled: bool = True) -> dict[str, Any]:
-    return _row(sub, rg, "Microsoft.Insights/actionGroups", name, location="Global",
-                properties={"groupShortName": name[:12], "enabled": enabled,
-                            "emailReceivers": [{"name": f"oncall{i}", "emailAddress": f"oncall{i}@example.com",
-                                                "useCommonAlertSchema": True, "status": "Enabled"}
-                                               for i in range(emails)],
-                            "smsReceivers": [], "webhookReceivers": [], "azureAppPushReceivers": []})
+def action_group(
+    sub: str, rg: str, name: str, *, emails: int = 1, enabled: bool = True
+) -> dict[str, Any]:
+    return _row(
+        sub,
+        rg,
+        "Microsoft.Insights/actionGroups",
+        name,
+        location="Global",
+        properties={
+            "groupShortName": name[:12],
+            "enabled": enabled,
+            "emailReceivers": [
+                {
+                    "name": f"oncall{i}",
+                    "emailAddress": f"oncall{i}@example.com",
+                    "useCommonAlertSchema": True,
+                    "status": "Enabled",
+                }
+                for i in range(emails)
+            ],
+            "smsReceivers": [],
+            "webhookReceivers": [],
+            "azureAppPushReceivers": [],
+        },
+    )
 
 
-def metric_alert(sub: str, rg: str, name: str, scopes: list[str], action_groups: list[str], *,
-                 enabled: bool = True) -> dict[str, Any]:
-    return _row(sub, rg, "Microsoft.Insights/metricAlerts", name, location="global",
-                properties={"severity": 2, "enabled": enabled, "scopes": scopes,
-                            "evaluationFrequency": "PT1M", "windowSize": "PT5M",
-                            "criteria": {"odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-                                         "allOf": [{"name": "c1", "metricName": "Http5xx", "operator": "GreaterThan",
-                                                    "threshold": 10, "timeAggregation": "Total"}]},
-                            "actions": [{"actionGroupId": g, "webHookProperties": {}} for g in action_groups]})
+def metric_alert(
+    sub: str,
+    rg: str,
+    name: str,
+    scopes: list[str],
+    action_groups: list[str],
+    *,
+    enabled: bool = True,
+) -> dict[str, Any]:
+    return _row(
+        sub,
+        rg,
+        "Microsoft.Insights/metricAlerts",
+        name,
+        location="global",
+        properties={
+            "severity": 2,
+            "enabled": enabled,
+            "scopes": scopes,
+            "evaluationFrequency": "PT1M",
+            "windowSize": "PT5M",
+            "criteria": {
+                "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                "allOf": [
+                    {
+                        "name": "c1",
+                        "metricName": "Http5xx",
+                        "operator": "GreaterThan",
+                        "threshold": 10,
+                        "timeAggregation": "Total",
+                    }
+                ],
+            },
+            "actions": [{"actionGroupId": g, "webHookProperties": {}} for g in action_groups],
+        },
+    )
 
 
-def scheduled_query_rule(sub: str, rg: str, name: str, scopes: list[str], action_groups: list[str], *,
-                         enabled: bool = True) -> dict[str, Any]:
-    return _row(sub, rg, "Microsoft.Insights/scheduledQueryRules", name, kind="LogAlert",
-                properties={"severity": 2, "enabled": enabled, "scopes": scopes,
-                            "evaluationFrequency": "PT5M", "windowSize": "PT5M",
-                            "criteria": {"allOf": [{"query": "requests | where success == false",
-                                                    "timeAggregation": "Count", "operator": "GreaterThan",
-                                                    "threshold": 5}]},
-                            "actions": {"actionGroups": action_groups}})
+def scheduled_query_rule(
+    sub: str,
+    rg: str,
+    name: str,
+    scopes: list[str],
+    action_groups: list[str],
+    *,
+    enabled: bool = True,
+) -> dict[str, Any]:
+    return _row(
+        sub,
+        rg,
+        "Microsoft.Insights/scheduledQueryRules",
+        name,
+        kind="LogAlert",
+        properties={
+            "severity": 2,
+            "enabled": enabled,
+            "scopes": scopes,
+            "evaluationFrequency": "PT5M",
+            "windowSize": "PT5M",
+            "criteria": {
+                "allOf": [
+                    {
+                        "query": "requests | where success == false",
+                        "timeAggregation": "Count",
+                        "operator": "GreaterThan",
+                        "threshold": 5,
+                    }
+                ]
+            },
+            "actions": {"actionGroups": action_groups},
+        },
+    )
 
 
-def service_health_alert(sub: str, rg: str, name: str, action_groups: list[str], *,
-                         category: str = "ServiceHealth", enabled: bool = True) -> dict[str, Any]:
-    return _row(sub, rg, "Microsoft.Insights/activityLogAlerts", name, location="Global",
-                properties={"scopes": [f"/subscriptions/{sub}"], "enabled": enabled,
-                            "condition": {"allOf": [{"field": "category", "equals": category}]},
-                            "actions": {"actionGroups": [{"actionGroupId": g} for g in action_groups]}})
+def service_health_alert(
+    sub: str,
+    rg: str,
+    name: str,
+    action_groups: list[str],
+    *,
+    category: str = "ServiceHealth",
+    enabled: bool = True,
+) -> dict[str, Any]:
+    return _row(
+        sub,
+        rg,
+        "Microsoft.Insights/activityLogAlerts",
+        name,
+        location="Global",
+        properties={
+            "scopes": [f"/subscriptions/{sub}"],
+            "enabled": enabled,
+            "condition": {"allOf": [{"field": "category", "equals": category}]},
+            "actions": {"actionGroups": [{"actionGroupId": g} for g in action_groups]},
+        },
+    )
 
 
-def diagnostic_setting(resource_id: str, workspace: str | None, *, logs: bool = True) -> dict[str, Any]:
-    return {"id": f"{resource_id}/providers/microsoft.insights/diagnosticSettings/to-workspace",
-            "name": "to-workspace", "type": "Microsoft.Insights/diagnosticSettings",
-            "properties": {"workspaceId": workspace, "logAnalyticsDestinationType": "Dedicated",
-                           "logs": [{"categoryGroup": "allLogs", "enabled": logs}],
-                           "metrics": [{"category": "AllMetrics", "enabled": True}]}}
+def diagnostic_setting(
+    resource_id: str, workspace: str | None, *, logs: bool = True
+) -> dict[str, Any]:
+    return {
+        "id": f"{resource_id}/providers/microsoft.insights/diagnosticSettings/to-workspace",
+        "name": "to-workspace",
+        "type": "Microsoft.Insights/diagnosticSettings",
+        "properties": {
+            "workspaceId": workspace,
+            "logAnalyticsDestinationType": "Dedicated",
+            "logs": [{"categoryGroup": "allLogs", "enabled": logs}],
+            "metrics": [{"category": "AllMetrics", "enabled": True}],
+        },
+    }
 
 
-def lock(sub: str, rg: str, name: str = "do-not-delete", level: str = "CanNotDelete") -> dict[str, Any]:
-    return {"id": f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Authorization/locks/{name}",
-            "name": name, "type": "Microsoft.Authorization/locks",
-            "properties": {"level": level, "notes": "production"}}
+def lock(
+    sub: str, rg: str, name: str = "do-not-delete", level: str = "CanNotDelete"
+) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{sub}/resourceGroups/{rg}"
+        f"/providers/Microsoft.Authorization/locks/{name}",
+        "name": name,
+        "type": "Microsoft.Authorization/locks",
+        "properties": {"level": level, "notes": "production"},
+    }
 
 
-def add_service(fake: FakeAzure, sub: str, rg: str, name: str, *, shared_rg: str = "monitoring",
-                requests: tuple[int, int, float] = (100_000, 99_950, 180.0)) -> dict[str, str]:
+def add_service(
+    fake: FakeAzure,
+    sub: str,
+    rg: str,
+    name: str,
+    *,
+    shared_rg: str = "monitoring",
+    requests: tuple[int, int, float] = (100_000, 99_950, 180.0),
+) -> dict[str, str]:
     """A service whose every Azure fact holds: ten resources, alerts, locks, diagnostics, SLIs."""
     workspace = WORKSPACE.format(sub=sub, rg=shared_rg, name="logs")
     plan = app_service_plan(sub, rg, f"{name}-plan")
@@ -247,17 +552,31 @@ def add_service(fake: FakeAzure, sub: str, rg: str, name: str, *, shared_rg: str
     component = app_insights(sub, rg, f"{name}-ai", workspace=workspace)
     test = web_test(sub, rg, f"{name}-ping", component["id"])
     group = action_group(sub, shared_rg, "oncall")
-    alert = metric_alert(sub, rg, f"{name}-5xx", [f"/subscriptions/{sub}/resourceGroups/{rg}"], [group["id"]])
+    alert = metric_alert(
+        sub, rg, f"{name}-5xx", [f"/subscriptions/{sub}/resourceGroups/{rg}"], [group["id"]]
+    )
     health = service_health_alert(sub, shared_rg, "service-health", [group["id"]])
-    fake.add(plan, site, cluster, server, db, account, blob, vault, component, test, group, alert, health)
+    fake.add(
+        plan, site, cluster, server, db, account, blob, vault, component, test, group, alert, health
+    )
     for row in (site, cluster, db, account, blob, vault):
         fake.diagnose(row["id"], workspace)
     fake.lock(sub, rg, lock(sub, rg))
     fake.requests_data(component["id"], *requests)
-    return {"workspace": workspace, "component": component["id"], "site": site["id"],
-            "plan": plan["id"], "aks": cluster["id"], "sql": server["id"], "db": db["id"],
-            "cosmos": account["id"], "storage": blob["id"], "vault": vault["id"],
-            "action_group": group["id"], "alert": alert["id"]}
+    return {
+        "workspace": workspace,
+        "component": component["id"],
+        "site": site["id"],
+        "plan": plan["id"],
+        "aks": cluster["id"],
+        "sql": server["id"],
+        "db": db["id"],
+        "cosmos": account["id"],
+        "storage": blob["id"],
+        "vault": vault["id"],
+        "action_group": group["id"],
+        "alert": alert["id"],
+    }
 
 
 # --- the fake ----------------------------------------------------------------------------------
@@ -266,7 +585,9 @@ def add_service(fake: FakeAzure, sub: str, rg: str, name: str, *, shared_rg: str
 class FakeAzure:
     """The estate the fake serves, its faults, and what it was asked."""
 
-    def __init__(self, *, latency: float = 0.0, page_size: int = 1000, lock_page_size: int = 50) -> None:
+    def __init__(
+        self, *, latency: float = 0.0, page_size: int = 1000, lock_page_size: int = 50
+    ) -> None:
         self.latency = latency
         self.page_size = page_size
         self.lock_page_size = lock_page_size
@@ -318,19 +639,28 @@ class FakeAzure:
         self.logs[source.lower()] = (total, successful, p95_ms)
 
     def settings(self, **overrides: Any) -> AzureSettings:
-        values: dict[str, Any] = {"resource_manager": self.url, "logs": self.url, "retry_backoff": 0.01}
+        values: dict[str, Any] = {
+            "resource_manager": self.url,
+            "logs": self.url,
+            "retry_backoff": 0.01,
+        }
         values.update(overrides)
         return AzureSettings(**values)
 
     # --- answering ---
 
-    def handle(self, method: str, raw_path: str, body: Any, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+    def handle(
+        self, method: str, raw_path: str, body: Any, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
         if self.latency:
             time.sleep(self.latency)
         auth = headers.get("authorization", "")
         if not auth.startswith("Bearer "):
-            return 401, {"WWW-Authenticate": 'Bearer authorization_uri="https://login.example"'}, \
-                {"error": {"code": "AuthenticationFailed", "message": "Authentication failed."}}
+            return (
+                401,
+                {"WWW-Authenticate": 'Bearer authorization_uri="https://login.example"'},
+                {"error": {"code": "AuthenticationFailed", "message": "Authentication failed."}},
+            )
         with self._lock:
             self.tokens.add(auth[7:])
         url = urlparse(raw_path)
@@ -340,8 +670,11 @@ class FakeAzure:
             self.calls[kind] += 1
             if self.throttle[kind] > 0:
                 self.throttle[kind] -= 1
-                return 429, {"Retry-After": self.retry_after}, {"error": {"code": "TooManyRequests",
-                                                                          "message": "Rate limit exceeded."}}
+                return (
+                    429,
+                    {"Retry-After": self.retry_after},
+                    {"error": {"code": "TooManyRequests", "message": "Rate limit exceeded."}},
+                )
             if self.errors[kind] > 0:
                 self.errors[kind] -= 1
                 return 503, {}, {"error": {"code": "ServiceUnavailable", "message": "Try again."}}
@@ -371,37 +704,78 @@ class FakeAzure:
 
     def _graph(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         if self.graph_forbidden:
-            return 403, {}, {"error": {"code": "AuthorizationFailed", "message":
-                                       "The client does not have authorization to perform action "
-                                       "'Microsoft.ResourceGraph/resources/read'."}}
+            return (
+                403,
+                {},
+                {
+                    "error": {
+                        "code": "AuthorizationFailed",
+                        "message": "The client does not have authorization to perform action "
+                        "'Microsoft.ResourceGraph/resources/read'.",
+                    }
+                },
+            )
         query = body.get("query", "")
         subs = [s.lower() for s in body.get("subscriptions") or []]
-        if any(s in self.failing_subscriptions for s in subs) or (not subs and self.failing_subscriptions):
-            return 500, {}, {"error": {"code": "InternalServerError", "message": "Something failed."}}
+        if any(s in self.failing_subscriptions for s in subs) or (
+            not subs and self.failing_subscriptions
+        ):
+            return (
+                500,
+                {},
+                {"error": {"code": "InternalServerError", "message": "Something failed."}},
+            )
         with self._lock:
             self.queries.append(query)
         visible = (set(subs) if subs else set(self.subscriptions)) - self.hidden_subscriptions
         if query.startswith("resourcecontainers"):
-            rows = [{"id": f"/subscriptions/{s}", "type": "microsoft.resources/subscriptions",
-                     "subscriptionId": s, "resourceGroup": "", "tags": {}} for s in sorted(visible)
-                    if s in self.subscriptions]
-            rows += [{"id": f"/subscriptions/{s}/resourceGroups/{g}",
-                      "type": "microsoft.resources/subscriptions/resourcegroups",
-                      "subscriptionId": s, "resourceGroup": g, "tags": t}
-                     for (s, g), t in sorted(self.groups.items()) if s in visible]
+            rows = [
+                {
+                    "id": f"/subscriptions/{s}",
+                    "type": "microsoft.resources/subscriptions",
+                    "subscriptionId": s,
+                    "resourceGroup": "",
+                    "tags": {},
+                }
+                for s in sorted(visible)
+                if s in self.subscriptions
+            ]
+            rows += [
+                {
+                    "id": f"/subscriptions/{s}/resourceGroups/{g}",
+                    "type": "microsoft.resources/subscriptions/resourcegroups",
+                    "subscriptionId": s,
+                    "resourceGroup": g,
+                    "tags": t,
+                }
+                for (s, g), t in sorted(self.groups.items())
+                if s in visible
+            ]
         else:
             try:
                 match = _where(query)
             except ValueError as exc:
                 return 400, {}, {"error": {"code": "BadRequest", "message": str(exc)}}
-            rows = [self._public(r) for _, r in sorted(self.resources.items())
-                    if r["subscriptionId"].lower() in visible and match(r)]
+            rows = [
+                self._public(r)
+                for _, r in sorted(self.resources.items())
+                if r["subscriptionId"].lower() in visible and match(r)
+            ]
         options = body.get("options") or {}
         top = min(int(options.get("$top") or 1000), self.page_size)
-        start = int(base64.b64decode(options["$skipToken"]).decode()) if options.get("$skipToken") else 0
-        page = rows[start:start + top]
-        payload: dict[str, Any] = {"totalRecords": len(rows), "count": len(page), "resultTruncated": "false",
-                                   "data": page, "facets": []}
+        start = (
+            int(base64.b64decode(options["$skipToken"]).decode())
+            if options.get("$skipToken")
+            else 0
+        )
+        page = rows[start : start + top]
+        payload: dict[str, Any] = {
+            "totalRecords": len(rows),
+            "count": len(page),
+            "resultTruncated": "false",
+            "data": page,
+            "facets": [],
+        }
         if start + top < len(rows):
             payload["$skipToken"] = base64.b64encode(str(start + top).encode()).decode()
         return 200, {}, payload
@@ -415,7 +789,11 @@ class FakeAzure:
     def _batch(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         requests = body.get("requests") or []
         if len(requests) > 20:
-            return 400, {}, {"error": {"code": "BatchRequestTooLarge", "message": "At most 20 requests."}}
+            return (
+                400,
+                {},
+                {"error": {"code": "BatchRequestTooLarge", "message": "At most 20 requests."}},
+            )
         responses = []
         for item in requests:
             url = urlparse(item["url"])
@@ -425,26 +803,50 @@ class FakeAzure:
                 if throttled:
                     self.throttle["arm-inner"] -= 1
             if throttled:
-                status, headers, content = 429, {"Retry-After": self.retry_after}, {
-                    "error": {"code": "TooManyRequests", "message": "Rate limit exceeded."}}
+                status, headers, content = (
+                    429,
+                    {"Retry-After": self.retry_after},
+                    {"error": {"code": "TooManyRequests", "message": "Rate limit exceeded."}},
+                )
             else:
                 status, headers, content = self.arm_get(url.path, parse_qs(url.query))
-            responses.append({"name": item.get("name"), "httpStatusCode": status, "headers": headers,
-                              "content": content, "contentLength": len(json.dumps(content))})
+            responses.append(
+                {
+                    "name": item.get("name"),
+                    "httpStatusCode": status,
+                    "headers": headers,
+                    "content": content,
+                    "contentLength": len(json.dumps(content)),
+                }
+            )
         with self._lock:
             if self.batch_accepted > 0:
                 self.batch_accepted -= 1
                 location = f"/batchResults/{uuid.uuid4().hex}"
                 self._results[location] = {"responses": responses}
-                return 202, {"Location": f"{self.url}{location}?api-version=2020-06-01",
-                             "Retry-After": "0"}, None
+                return (
+                    202,
+                    {
+                        "Location": f"{self.url}{location}?api-version=2020-06-01",
+                        "Retry-After": "0",
+                    },
+                    None,
+                )
         return 200, {}, {"responses": responses}
 
     def arm_get(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], Any]:
         lower = path.lower()
         if any(lower.startswith(p) for p in self.forbidden):
-            return 403, {}, {"error": {"code": "AuthorizationFailed", "message":
-                                       f"The client does not have authorization over scope '{path}'."}}
+            return (
+                403,
+                {},
+                {
+                    "error": {
+                        "code": "AuthorizationFailed",
+                        "message": f"The client does not have authorization over scope '{path}'.",
+                    }
+                },
+            )
         if lower.endswith("/providers/microsoft.insights/diagnosticsettings"):
             target = lower[: -len("/providers/microsoft.insights/diagnosticsettings")]
             owner = target.removesuffix("/blobservices/default")
@@ -455,18 +857,36 @@ class FakeAzure:
             site = self.resources.get(lower[: -len("/config/web")])
             if site is None:
                 return 404, {}, _not_found(path)
-            return 200, {}, {"id": path, "name": "web", "type": "Microsoft.Web/sites/config",
-                             "properties": site.get("_config", {})}
-        m = re.match(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\.authorization/locks$", lower)
+            return (
+                200,
+                {},
+                {
+                    "id": path,
+                    "name": "web",
+                    "type": "Microsoft.Web/sites/config",
+                    "properties": site.get("_config", {}),
+                },
+            )
+        m = re.match(
+            r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\.authorization/locks$",
+            lower,
+        )
         if m:
             if (m[1], m[2]) not in self.groups:
-                return 404, {}, {"error": {"code": "ResourceGroupNotFound", "message": "Not found."}}
+                return (
+                    404,
+                    {},
+                    {"error": {"code": "ResourceGroupNotFound", "message": "Not found."}},
+                )
             locks = self.locks.get((m[1], m[2]), [])
             start = int(query.get("$skiptoken", ["0"])[0])
-            page = locks[start:start + self.lock_page_size]
+            page = locks[start : start + self.lock_page_size]
             payload: dict[str, Any] = {"value": page}
             if start + self.lock_page_size < len(locks):
-                payload["nextLink"] = f"{self.url}{path}?api-version=2016-09-01&$skiptoken={start + self.lock_page_size}"
+                payload["nextLink"] = (
+                    f"{self.url}{path}?api-version=2016-09-01"
+                    f"&$skiptoken={start + self.lock_page_size}"
+                )
             return 200, {}, payload
         row = self.resources.get(lower)
         if row is None:
@@ -476,33 +896,67 @@ class FakeAzure:
     # Log Analytics
 
     def _logs(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
-        source = path[len("/v1"):].removesuffix("/query")
+        source = path[len("/v1") :].removesuffix("/query")
         if source.startswith("/workspaces/"):
-            source = source[len("/workspaces/"):]
+            source = source[len("/workspaces/") :]
         query = body.get("query", "")
         with self._lock:
             self.log_queries.append((source, query))
         if any(source.lower().startswith(p) for p in self.forbidden):
-            return 403, {}, {"error": {"code": "InsufficientAccessError", "message":
-                                       "The provided credentials have insufficient access to perform "
-                                       "the requested operation"}}
+            return (
+                403,
+                {},
+                {
+                    "error": {
+                        "code": "InsufficientAccessError",
+                        "message": "The provided credentials have insufficient access to perform "
+                        "the requested operation",
+                    }
+                },
+            )
         if "summarize" not in query or not re.match(r"^\s*(requests|AppRequests)\b", query):
-            return 400, {}, {"error": {"code": "BadArgumentError", "message": "The request had some invalid properties"}}
+            return (
+                400,
+                {},
+                {
+                    "error": {
+                        "code": "BadArgumentError",
+                        "message": "The request had some invalid properties",
+                    }
+                },
+            )
         total, ok, p95 = self.logs.get(source.lower(), (0, 0, None))
-        return 200, {}, {"tables": [{"name": "PrimaryResult",
-                                     "columns": [{"name": "total", "type": "long"},
-                                                 {"name": "successful", "type": "long"},
-                                                 {"name": "p95_ms", "type": "real"}],
-                                     "rows": [[total, ok, p95]]}]}
+        return (
+            200,
+            {},
+            {
+                "tables": [
+                    {
+                        "name": "PrimaryResult",
+                        "columns": [
+                            {"name": "total", "type": "long"},
+                            {"name": "successful", "type": "long"},
+                            {"name": "p95_ms", "type": "real"},
+                        ],
+                        "rows": [[total, ok, p95]],
+                    }
+                ]
+            },
+        )
 
 
 def _not_found(path: str) -> dict[str, Any]:
-    return {"error": {"code": "ResourceNotFound", "message": f"The Resource '{path}' was not found."}}
+    return {
+        "error": {"code": "ResourceNotFound", "message": f"The Resource '{path}' was not found."}
+    }
 
 
 _CLAUSES = (
     (re.compile(r"^type in~ \((.*)\)$"), lambda vals, r: r["type"].lower() in vals),
-    (re.compile(r"^subscriptionId in~ \((.*)\)$"), lambda vals, r: r["subscriptionId"].lower() in vals),
+    (
+        re.compile(r"^subscriptionId in~ \((.*)\)$"),
+        lambda vals, r: r["subscriptionId"].lower() in vals,
+    ),
     (re.compile(r"^id in~ \((.*)\)$"), lambda vals, r: r["id"].lower() in vals),
 )
 _RG = re.compile(r"^\(subscriptionId =~ '([^']*)' and resourceGroup in~ \((.*)\)\)$")
@@ -528,12 +982,19 @@ def _where(query: str) -> Any:
         else:
             if (found := _RG.match(clause)) is not None:
                 sub, rgs = found[1].lower(), _values(found[2])
-                tests.append(lambda r, sub=sub, rgs=rgs: r["subscriptionId"].lower() == sub
-                             and r["resourceGroup"].lower() in rgs)
+                tests.append(
+                    lambda r, sub=sub, rgs=rgs: (
+                        r["subscriptionId"].lower() == sub and r["resourceGroup"].lower() in rgs
+                    )
+                )
             elif (found := _TAG.match(clause)) is not None:
                 key, vals = found[1].lower(), _values(found[2])
-                tests.append(lambda r, key=key, vals=vals: any(
-                    k.lower() == key and str(v).lower() in vals for k, v in (r.get("tags") or {}).items()))
+                tests.append(
+                    lambda r, key=key, vals=vals: any(
+                        k.lower() == key and str(v).lower() in vals
+                        for k, v in (r.get("tags") or {}).items()
+                    )
+                )
             else:
                 raise ValueError(f"unsupported clause: {clause[:80]}")
     return lambda row: any(t(row) for t in tests)
