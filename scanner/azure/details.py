@@ -118,10 +118,10 @@ def _batch(estate: Estate, gets: list[Get]) -> dict[str, Detail]:
             elif (status == 429 or status >= 500) and attempts < estate.settings.retry_total:
                 again[name] = get
                 wait = max(wait, _retry_after(response, estate, attempts))
+                estate.count("throttled" if status == 429 else "server-errors")
             else:
                 results[get.path] = Detail(error=_inner_error(status, content, get))
         if again:
-            estate.count("throttled" if wait else "server-errors", len(again))
             time.sleep(min(wait, MAX_RETRY_AFTER))
         pending = again
         attempts += 1

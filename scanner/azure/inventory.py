@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import AzureError, HttpResponseError
@@ -116,44 +116,47 @@ class Inventory:
         if everywhere:
             groups.append(None)
         for group in groups:
-            try:
-                rows = list(self._pages(CONTAINERS_QUERY, group))
-            except AzureError as exc:
-                for sub in group or ["*"]:
-                    self.failed[sub] = _why(exc, "list the subscriptions and resource groups")
-                continue
-            for row in rows:
-                sub = str(row.get("subscriptionId", "")).lower()
-                if str(row.get("type", "")).lower() == "microsoft.resources/subscriptions":
-                    self.visible_subs.add(sub)
-                else:
-                    key = (sub, str(row.get("resourceGroup", "")).lower())
-                    self.visible_rgs.add(key)
-                    self.rg_tags[key] = dict(row.get("tags") or {})
+            self._isolated(CONTAINERS_QUERY, group, self._add_containers, "list resource groups")
         self._containers_read = True
 
+    def _add_containers(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            sub = str(row.get("subscriptionId", "")).lower()
+            if str(row.get("type", "")).lower() == "microsoft.resources/subscriptions":
+                self.visible_subs.add(sub)
+            else:
+                key = (sub, str(row.get("resourceGroup", "")).lower())
+                self.visible_rgs.add(key)
+                self.rg_tags[key] = dict(row.get("tags") or {})
+
     def _query_isolated(self, query: str, subs: list[str] | None) -> None:
+        self._isolated(query, subs, self._add, "query Resource Graph")
+
+    def _isolated(
+        self,
+        query: str,
+        subs: list[str] | None,
+        add: Callable[[Iterable[dict[str, Any]]], None],
+        doing: str,
+    ) -> None:
         """Run one query; if it fails, run it per subscription so the others still succeed."""
         readable = None if subs is None else [s for s in subs if s not in self.failed]
         if readable == []:
             return
         try:
-            self._add(self._pages(query, readable))
+            add(self._pages(query, readable))
             return
         except AzureError as exc:
             if readable is None or len(readable) == 1:
                 for sub in readable or ["*"]:
-                    self.failed[sub] = _why(exc, "query Resource Graph")
+                    self.failed[sub] = _why(exc, doing)
                 return
-            log.info(
-                "Resource Graph query failed across %d subscriptions; one at a time",
-                len(subs or ()),
-            )
+            log.info("Resource Graph failed across %d subscriptions; one at a time", len(readable))
         for sub in readable:
             try:
-                self._add(self._pages(query, [sub]))
+                add(self._pages(query, [sub]))
             except AzureError as exc:
-                self.failed[sub] = _why(exc, "query Resource Graph")
+                self.failed[sub] = _why(exc, doing)
 
     def _pages(self, query: str, subs: list[str] | None) -> Iterator[dict[str, Any]]:
         graph = self.estate.graph
@@ -271,19 +274,19 @@ def build_queries(scopes: list[AzureScope]) -> list[str]:
             whole.update(s.lower() for s in scope.subscriptions)
         if scope.application_insights:
             ids.add(scope.application_insights.lower())
-    for chunk in _chunks(sorted(whole), CHUNK):
+    for chunk in _value_chunks(sorted(whole)):
         clauses.append(f"subscriptionId in~ ({_list(chunk)})")
     for sub, rgs in sorted(by_sub.items()):
         if sub in whole:
             continue
-        for chunk in _chunks(sorted(rgs), CHUNK):
+        for chunk in _value_chunks(sorted(rgs)):
             clauses.append(
                 f"(subscriptionId =~ {_literal(sub)} and resourceGroup in~ ({_list(chunk)}))"
             )
     for key, values in sorted(by_tag.items()):
-        for chunk in _chunks(sorted(values), CHUNK):
+        for chunk in _value_chunks(sorted(values)):
             clauses.append(f"tostring(tags[{_literal(key)}]) in~ ({_list(chunk)})")
-    for chunk in _chunks(sorted(ids), CHUNK):
+    for chunk in _value_chunks(sorted(ids)):
         clauses.append(f"id in~ ({_list(chunk)})")
     queries: list[str] = []
     current: list[str] = []
@@ -312,6 +315,20 @@ def _list(values: Iterable[str]) -> str:
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _value_chunks(items: list[str]) -> Iterator[list[str]]:
+    """At most ``CHUNK`` values and half a query's length per ``in~`` list."""
+    chunk: list[str] = []
+    length = 0
+    for item in items:
+        if chunk and (len(chunk) >= CHUNK or length + len(item) + 4 > MAX_QUERY_CHARS // 2):
+            yield chunk
+            chunk, length = [], 0
+        chunk.append(item)
+        length += len(item) + 4
+    if chunk:
+        yield chunk
 
 
 def _sub(row: dict[str, Any]) -> str:

@@ -1042,7 +1042,9 @@ def serve(fake: FakeAzure | None = None) -> Iterator[FakeAzure]:
     server.daemon_threads = True
     server.request_queue_size = 128
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-azure", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-azure", daemon=True
+    )
     thread.start()
     _wait_until_ready(fake.url)
     try:

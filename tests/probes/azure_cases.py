@@ -45,25 +45,44 @@ def _all(value: Any, **overrides: Any) -> dict[str, Any]:
 
 def _fragile(fake: fa.FakeAzure, sub: str, rg: str) -> str:
     """Every check fails; returns the Application Insights component id."""
-    plan = fa.app_service_plan(sub, rg, "f-plan", tier="Basic", size="B1", capacity=1, zone_redundant=False)
+    plan = fa.app_service_plan(
+        sub, rg, "f-plan", tier="Basic", size="B1", capacity=1, zone_redundant=False
+    )
     site = fa.web_app(
-        sub, rg, "f-app", plan["id"], https_only=False, public="Enabled", health_check_path=None, min_tls="1.0"
+        sub,
+        rg,
+        "f-app",
+        plan["id"],
+        https_only=False,
+        public="Enabled",
+        health_check_path=None,
+        min_tls="1.0",
     )
     cluster = fa.aks(sub, rg, "f-aks", zones=("1",), count=1, oms=False)
     server = fa.sql_server(sub, rg, "f-sql", min_tls="1.0", public="Enabled")
     db = fa.sql_database(sub, rg, "f-sql", "orders", zone_redundant=False, backup="Local")
     account = fa.cosmos(
-        sub, rg, "f-cosmos", regions=(("West Europe", False),), failover=False, backup="Periodic",
-        min_tls="Tls", public="Enabled",
+        sub,
+        rg,
+        "f-cosmos",
+        regions=(("West Europe", False),),
+        failover=False,
+        backup="Periodic",
+        min_tls="Tls",
+        public="Enabled",
     )
-    blob = fa.storage(sub, rg, "fstore", sku="Standard_LRS", https_only=False, min_tls="TLS1_0", public="Enabled")
+    blob = fa.storage(
+        sub, rg, "fstore", sku="Standard_LRS", https_only=False, min_tls="TLS1_0", public="Enabled"
+    )
     vault = fa.key_vault(sub, rg, "f-kv", purge_protection=False, public="Enabled")
     component = fa.app_insights(sub, rg, "f-ai")  # classic: no workspace
     test = fa.web_test(sub, rg, "f-ping", component["id"], locations=1)
     group = fa.action_group(sub, rg, "nobody", emails=0)
     alert = fa.metric_alert(sub, rg, "f-5xx", [site["id"]], [group["id"]])
     off = fa.metric_alert(sub, rg, "f-off", [f"/subscriptions/{sub}"], [group["id"]], enabled=False)
-    fake.add(plan, site, cluster, server, db, account, blob, vault, component, test, group, alert, off)
+    fake.add(
+        plan, site, cluster, server, db, account, blob, vault, component, test, group, alert, off
+    )
     fake.diagnose(site["id"], None)  # a setting that sends logs nowhere
     fake.lock(sub, rg, fa.lock(sub, rg, "read-only-elsewhere", "NotSpecified"))
     fake.requests_data(component["id"], 10_000, 9_900, 900.0)
@@ -180,7 +199,9 @@ def observed() -> dict[str, dict[str, Observation]]:
                 except CollectError as exc:
                     for probe in AZURE_PROBES:
                         if probe.target_kind == target.kind:
-                            found.update({k: Observation.unknown(k, str(exc)) for k in probe.fact_keys})
+                            found.update(
+                                {k: Observation.unknown(k, str(exc)) for k in probe.fact_keys}
+                            )
                     continue
                 for probe in AZURE_PROBES:
                     if probe.target_kind == target.kind:
