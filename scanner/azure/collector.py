@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.monitor.query import LogsQueryPartialResult, LogsQueryStatus
 
 from scanner.azure import details
 from scanner.azure.details import Detail, Get
-from scanner.azure.inventory import ScopeUnreadable
+from scanner.azure.inventory import SIGN_IN, ScopeUnreadable
 from scanner.azure.settings import (
     APP_INSIGHTS_QUERY,
     SLI_DAYS,
@@ -211,6 +211,9 @@ def measure(target: Target) -> MonitorSnapshot:
             result = estate.logs.query_resource(source, query, timespan=span, **options)
         else:
             result = estate.logs.query_workspace(source, query, timespan=span, **options)
+    except ClientAuthenticationError as exc:
+        snapshot.error = SIGN_IN if exc.status_code is None else _logs_error(exc, source)
+        return snapshot
     except HttpResponseError as exc:
         snapshot.error = _logs_error(exc, source)
         return snapshot

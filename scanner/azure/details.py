@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.core.rest import HttpRequest
 
 if TYPE_CHECKING:
@@ -188,6 +188,8 @@ def _inner_error(status: int, content: Any, get: Get) -> str:
 
 
 def _call_failed(exc: AzureError) -> str:
+    if isinstance(exc, ClientAuthenticationError) and exc.status_code is None:
+        return "could not sign in to Azure: no source of DefaultAzureCredential gave a token"
     if isinstance(exc, HttpResponseError) and exc.status_code in (401, 403):
         return f"HTTP {exc.status_code} calling ARM /batch: needs the Reader role"
     if isinstance(exc, HttpResponseError):

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
 if TYPE_CHECKING:
@@ -340,7 +340,12 @@ def _has_tags(row: dict[str, Any], wanted: tuple[tuple[str, str], ...]) -> bool:
     return all(tags.get(k.lower()) == v.lower() for k, v in wanted)
 
 
+SIGN_IN = "could not sign in to Azure: no source of DefaultAzureCredential gave a token"
+
+
 def _why(exc: AzureError, doing: str) -> str:
+    if isinstance(exc, ClientAuthenticationError) and exc.status_code is None:
+        return SIGN_IN
     if isinstance(exc, HttpResponseError) and exc.status_code == 403:
         return f"HTTP 403 trying to {doing}: the scanner's identity needs {READER} on the scope"
     if isinstance(exc, HttpResponseError) and exc.status_code is not None:
