@@ -9,6 +9,12 @@ from __future__ import annotations
 from probes import (
     alerts,
     automated_tests,
+    azure_health,
+    azure_monitoring,
+    azure_recovery,
+    azure_redundancy,
+    azure_security,
+    azure_sli,
     ci_systems,
     ci_tests,
     codeowners,
@@ -31,6 +37,7 @@ from probes import (
     update_bot,
     zone_redundancy,
 )
+from scanner.azure.collector import COLLECTORS as AZURE_COLLECTORS
 from scanner.collect import Collector
 from scanner.hookspecs import hookimpl
 from scanner.probe import Probe
@@ -63,9 +70,15 @@ def fundamentals_probes() -> list[Probe]:
         alerts.PROBE,
         dashboards.PROBE,
         slo.PROBE,
+        azure_redundancy.PROBE,
+        azure_recovery.PROBE,
+        azure_health.PROBE,
+        azure_monitoring.PROBE,
+        azure_security.PROBE,
+        azure_sli.PROBE,
     ]
 
 
 @hookimpl
 def fundamentals_collectors() -> list[Collector]:
-    return [COLLECTOR]
+    return [COLLECTOR, *AZURE_COLLECTORS]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -462,7 +462,7 @@ def estate(store: Store, config: Config) -> list[Service]:
     database first, so one removed from it is retired) and the imported ones, not retired."""
     if config.path is not None:
         sync_catalog(store, config_entries(config), "config")
-    return [c.service for c in stored_catalog(store)]
+    return with_azure_scopes([c.service for c in stored_catalog(store)], config)
 
 
 def full_catalog(store: Store, config: Config) -> dict[str, Service]:
@@ -470,4 +470,26 @@ def full_catalog(store: Store, config: Config) -> dict[str, Service]:
     (so a scan of an imported service keeps its tier, owner and sources)."""
     services = {c.service.name: c.service for c in stored_catalog(store)}
     services.update(config.catalog())
-    return services
+    return {s.name: s for s in with_azure_scopes(list(services.values()), config)}
+
+
+def with_azure_scopes(services: list[Service], config: Config) -> list[Service]:
+    """Give each service its Azure scope: from the config file's ``azure`` table, else from its
+    Azure catalog sources (Backstage annotations). All scopes share one reader, so the
+    estate's inventory is still read once."""
+    from scanner.azure.settings import config_from_sources
+
+    configured = config.catalog()
+    shared = next((s.azure.estate for s in configured.values() if s.azure is not None), None)
+    result = []
+    for service in services:
+        if service.azure is None and service.name in configured:
+            service = replace(service, azure=configured[service.name].azure)
+        if service.azure is None and (scope := config_from_sources(service.sources)):
+            if shared is None:
+                from scanner.azure.estate import Estate
+
+                shared = Estate(config.azure)
+            service = replace(service, azure=shared.scope(service.name, scope))
+        result.append(service)
+    return result

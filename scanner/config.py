@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from scanner.azure.settings import AzureServiceConfig, AzureSettings
 from scanner.errors import ConfigError
 from scanner.models import Service, Tier
 
@@ -42,6 +43,7 @@ class ServiceConfig(_Strict):
     lifecycle: str = ""
     # Remote sources by kind, e.g. { github = "org/repo", azure = ["/subscriptions/…"] }.
     sources: dict[str, str | list[str]] = Field(default_factory=dict)
+    azure: AzureServiceConfig | None = None
 
     @field_validator("name")
     @classmethod
@@ -70,11 +72,13 @@ class Config(_Strict):
     services: list[ServiceConfig] = Field(default_factory=list)
     roles: RolesConfig = Field(default_factory=RolesConfig)
     teams: list[TeamConfig] = Field(default_factory=list)
+    azure: AzureSettings = Field(default_factory=AzureSettings)
     path: Path | None = Field(default=None, exclude=True)
 
     def catalog(self) -> dict[str, Service]:
         """Services by name, with repository paths resolved against the config file's folder."""
         base = self.path.parent if self.path else Path.cwd()
+        estate = _estate(self) if any(s.azure for s in self.services) else None
         return {
             s.name: Service(
                 name=s.name,
@@ -91,6 +95,7 @@ class Config(_Strict):
                     for kind, values in s.sources.items()
                     for value in ([values] if isinstance(values, str) else values)
                 ),
+                azure=estate.scope(s.name, s.azure) if estate and s.azure else None,
             )
             for s in self.services
         }
@@ -98,6 +103,13 @@ class Config(_Strict):
     def rule_paths(self) -> list[Path]:
         base = self.path.parent if self.path else Path.cwd()
         return [(base / p).resolve() for p in self.rules.paths]
+
+
+def _estate(config: Config) -> Any:
+    """One shared Azure reader for the catalog, so its inventory is read once for all services."""
+    from scanner.azure.estate import Estate
+
+    return Estate(config.azure)
 
 
 def _resolve_repo(base: Path, repo: str) -> str:

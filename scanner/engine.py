@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
+from scanner.azure.collector import targets_for as azure_targets
+from scanner.azure.settings import AZURE_SOURCE_KINDS
 from scanner.collect import CollectError, Collector, Deferred
 from scanner.config import Config
 from scanner.effective import record_retirements
@@ -66,7 +68,7 @@ def services_for_paths(
     if service_name:
         base = catalog.get(service_name, Service(name=service_name))
         repos = tuple(resolved) or base.repositories
-        if not repos:
+        if not repos and base.azure is None:
             raise CatalogError(f"service {service_name!r} has no repositories to scan; give a PATH")
         return [_with_repositories(base, repos)]
     if not resolved:
@@ -127,8 +129,13 @@ def targets_for(service: Service) -> list[Target]:
     targets = [Target(kind="repository", location=repo) for repo in service.repositories]
     # Catalog sources (github, azure_devops, …): a Target of that kind; observe_service keeps
     # those that an installed collector or probe handles.
-    targets += [Target(kind=kind, location=value) for kind, value in service.sources]
-    return targets
+    # Azure sources are the service's Azure scope (Service.azure), targeted below.
+    targets += [
+        Target(kind=kind, location=value)
+        for kind, value in service.sources
+        if kind not in AZURE_SOURCE_KINDS
+    ]
+    return targets + azure_targets(service)
 
 
 # --- the scan -------------------------------------------------------------------------------

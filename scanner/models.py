@@ -73,6 +73,7 @@ class Service:
     # Remote sources by kind, e.g. (("github", "org/repo"), ("azure_devops", "org/project/repo")):
     # each pair whose kind has a registered collector becomes a Target (docs/estate.md).
     sources: tuple[tuple[str, str], ...] = ()
+    azure: Any = None  # scanner.azure.settings.AzureScope: the service's part of the estate
 
     def source(self, kind: str) -> str | None:
         return next((value for k, value in self.sources if k == kind), None)
@@ -84,6 +85,8 @@ class Target:
 
     kind: str  # e.g. "repository"
     location: str  # e.g. a local path, "owner/name", an Azure scope
+    # What the collector needs beyond the location (e.g. an AzureScope); not part of identity.
+    source: Any = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.location}"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from scanner.catalog import read_catalog, stored_catalog, sync_catalog
 from scanner.cli import cli
 from scanner.errors import InputError
-from scanner.models import Tier
+from scanner.models import Service, Tier
 
 PAYMENTS = """\
 apiVersion: backstage.io/v1alpha1
@@ -267,3 +267,31 @@ def test_an_ad_hoc_scan_of_an_imported_service_keeps_its_catalog_entry(tmp_path,
     runner.invoke(cli, ["scan", str(repo), "--service", "gamma", "--db", db_url])
     [entry] = json.loads(runner.invoke(cli, ["catalog", "list", "--json", "--db", db_url]).stdout)
     assert entry["tier"] == "mission-critical"
+
+
+def test_backstage_azure_annotations_become_the_services_azure_scope():
+    """Annotations map onto the same Azure scope a config ``azure`` table gives (issue 5 + 6)."""
+    from scanner.catalog import with_azure_scopes
+    from scanner.config import Config
+    from scanner.engine import targets_for
+
+    imported = Service(
+        name="payments-api",
+        sources=(
+            ("azure", "/subscriptions/sub-1/resourceGroups/rg-payments"),
+            ("azure_tag", "service=payments-api"),
+            (
+                "app_insights",
+                "/subscriptions/sub-1/resourceGroups/rg-payments/providers/"
+                "microsoft.insights/components/payments-ai",
+            ),
+            ("github", "contoso/payments-api"),
+        ),
+    )
+    [service] = with_azure_scopes([imported], Config())
+    scope = service.azure
+    assert scope.subscriptions == ("sub-1",) and scope.resource_groups == ("rg-payments",)
+    assert scope.tags == (("service", "payments-api"),)
+    assert scope.application_insights.endswith("/components/payments-ai")
+    kinds = sorted((t.kind, t.source is scope) for t in targets_for(service))
+    assert kinds == [("azure", True), ("azure-monitor", True), ("github", False)]

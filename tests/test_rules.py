@@ -20,7 +20,17 @@ ci.deploys bool, ci.environments bool, iac.pipeline bool, deps.update_bot bool, 
 security.secret_scanning bool, tests.present bool, tests.performance bool, iac.kinds list[str],
 iac.zone_redundant bool, container.dockerfile bool, logging.structured bool, telemetry.sdk bool,
 health.endpoint bool, resilience.library bool, alerts.as_code bool, dashboards.as_code bool,
-slo.defined bool
+slo.defined bool,
+azure.redundancy.zone_redundant bool, azure.redundancy.multi_region bool,
+azure.redundancy.multi_instance bool, azure.redundancy.storage_replication list[str],
+azure.recovery.key_vault_protected bool, azure.recovery.backups bool, azure.recovery.locked bool,
+azure.health.app_service_health_check bool, azure.health.aks_monitoring bool,
+azure.monitoring.diagnostic_settings bool, azure.monitoring.app_insights bool,
+azure.monitoring.availability_tests bool, azure.monitoring.alerts_wired bool,
+azure.monitoring.service_health_alert bool, azure.security.https_only bool,
+azure.security.min_tls_12 bool, azure.security.private_network bool, azure.sli.measured bool,
+azure.sli.availability float, azure.sli.latency_p95_ms float, azure.slo.availability_met bool,
+azure.slo.latency_met bool, azure.slo.error_budget_remaining float
 """
 FACTS: dict[str, FactSpec] = {
     key: FactSpec(key=key, type=kind, meaning=f"test fact {key}")

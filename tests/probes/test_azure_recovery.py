@@ -1,0 +1,13 @@
+"""The azure-recovery probe against the fixture services on the fake Azure server."""
+
+from __future__ import annotations
+
+import pytest
+
+from probes import azure_recovery
+from tests.probes.azure_cases import cases_for, check
+
+
+@pytest.mark.parametrize(("case", "key"), cases_for(azure_recovery.PROBE))
+def test_azure_recovery(case: str, key: str) -> None:
+    check(case, key)

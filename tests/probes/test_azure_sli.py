@@ -1,0 +1,13 @@
+"""The azure-sli probe against the fixture services on the fake Azure server."""
+
+from __future__ import annotations
+
+import pytest
+
+from probes import azure_sli
+from tests.probes.azure_cases import cases_for, check
+
+
+@pytest.mark.parametrize(("case", "key"), cases_for(azure_sli.PROBE))
+def test_azure_sli(case: str, key: str) -> None:
+    check(case, key)
