@@ -21,6 +21,7 @@ from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
 from scanner.azure.settings import AzureScope, AzureServiceConfig, AzureSettings
+from scanner.meter import count_call
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -84,6 +85,8 @@ class Estate:
     def count(self, what: str, n: int = 1) -> None:
         with self._lock:
             self.calls[what] += n
+        # And in the scan's per-service accounting (service_scan.api_calls), by API.
+        count_call(f"azure:{what}", calls=n)
 
     def _on_response(self, response: Any) -> None:
         status = response.http_response.status_code
