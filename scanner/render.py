@@ -81,7 +81,12 @@ def counts_line(tally: Counter[Level]) -> str:
 
 def _why(assessment: Assessment) -> str:
     """One short line: what holds the category at its level."""
-    if assessment.level in (Level.UNKNOWN, Level.NOT_ASSESSED, Level.NOT_APPLICABLE):
+    if assessment.level is Level.NOT_ASSESSED:
+        facts = sorted(
+            {f for c in assessment.trace if c.result is Truth.NOT_ASSESSED for f in c.facts}
+        )
+        return "no configured source provides " + ", ".join(facts) if facts else assessment.note
+    if assessment.level in (Level.UNKNOWN, Level.NOT_APPLICABLE):
         return assessment.note
     nxt = assessment.next_level
     if nxt is None:
