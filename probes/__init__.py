@@ -9,12 +9,17 @@ from __future__ import annotations
 from probes import (
     alerts,
     automated_tests,
+    branch_protection,
+    ci_health,
     ci_systems,
     ci_tests,
     codeowners,
+    codeowners_validity,
     dashboards,
     deployment,
     dockerfile,
+    dora,
+    environments,
     health_endpoint,
     infrastructure,
     performance_tests,
@@ -24,6 +29,7 @@ from probes import (
     sast,
     secret_scanning,
     security_policy,
+    security_posture,
     slo,
     stacks,
     structured_logging,
@@ -34,6 +40,7 @@ from probes import (
 from scanner.collect import Collector
 from scanner.hookspecs import hookimpl
 from scanner.probe import Probe
+from scanner.remote.platform import COLLECTOR as PLATFORM_COLLECTOR
 from scanner.repository import COLLECTOR
 
 
@@ -63,9 +70,16 @@ def fundamentals_probes() -> list[Probe]:
         alerts.PROBE,
         dashboards.PROBE,
         slo.PROBE,
+        # platform (GitHub / Azure DevOps API) probes
+        branch_protection.PROBE,
+        codeowners_validity.PROBE,
+        environments.PROBE,
+        dora.PROBE,
+        ci_health.PROBE,
+        security_posture.PROBE,
     ]
 
 
 @hookimpl
 def fundamentals_collectors() -> list[Collector]:
-    return [COLLECTOR]
+    return [COLLECTOR, PLATFORM_COLLECTOR]

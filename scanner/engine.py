@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,9 @@ from scanner.evaluate import assess_all
 from scanner.models import Evidence, FactSpec, Locator, Observation, Service, Target
 from scanner.plugins import Registry
 from scanner.probe import Probe
+from scanner.remote.context import RemoteSettings, scan_context
+from scanner.remote.context import current as remote_context
+from scanner.remote.targets import remote_targets
 from scanner.rules import Framework, default_rules_dir, load_framework
 from scanner.store import PriorTarget, ProbeRun, ServiceResult, Store, TargetRun, digest
 
@@ -65,7 +68,7 @@ def services_for_paths(
     if service_name:
         base = catalog.get(service_name, Service(name=service_name))
         repos = tuple(resolved) or base.repositories
-        if not repos:
+        if not repos and not (base.github or base.azure_devops):
             raise CatalogError(f"service {service_name!r} has no repositories to scan; give a PATH")
         return [_with_repositories(base, repos)]
     if not resolved:
@@ -119,19 +122,13 @@ def _git(path: Path, *args: str) -> str:
 
 
 def _with_repositories(service: Service, repositories: tuple[str, ...]) -> Service:
-    return Service(
-        name=service.name,
-        owner=service.owner,
-        tier=service.tier,
-        golden_thread=service.golden_thread,
-        domain=service.domain,
-        platform=service.platform,
-        repositories=repositories,
-    )
+    return replace(service, repositories=repositories)
 
 
 def targets_for(service: Service) -> list[Target]:
-    return [Target(kind="repository", location=repo) for repo in service.repositories]
+    return [Target(kind="repository", location=repo) for repo in service.repositories] + (
+        remote_targets(service)
+    )
 
 
 # --- the scan -------------------------------------------------------------------------------
@@ -146,8 +143,26 @@ def scan(
     today: date | None = None,
     probe_timeout: float = PROBE_TIMEOUT_SECONDS,
     on_service: Callable[[Service], None] | None = None,
+    remote: RemoteSettings | None = None,
 ) -> ScanOutcome:
-    """Scan services and record each one's result. Returns the outcome read back from the store."""
+    """Scan services and record each one's result. Returns the outcome read back from the store.
+
+    ``remote`` says where GitHub / Azure DevOps are and how to authenticate; their HTTP
+    validators are kept in ``store`` and the API calls spent are recorded with the scan.
+    """
+    with scan_context(store, remote):
+        return _scan(services, store, registry, framework, today, probe_timeout, on_service)
+
+
+def _scan(
+    services: Sequence[Service],
+    store: Store,
+    registry: Registry,
+    framework: Framework,
+    today: date | None,
+    probe_timeout: float,
+    on_service: Callable[[Service], None] | None,
+) -> ScanOutcome:
     today = today or date.today()
     scan_id = store.start_scan(framework.digest, __version__)
     outcome = ScanOutcome(scan_id=scan_id, status="running")
@@ -182,9 +197,11 @@ def scan(
                 log.error("service %s: result not recorded: %s", service.name, exc)
                 outcome.failed[service.name] = str(exc)
     except BaseException:
+        store.record_api_usage(scan_id, remote_context().usage.totals())
         store.finish_scan(scan_id, "incomplete", note="interrupted")
         raise
     outcome.status = "incomplete" if outcome.failed else "complete"
+    store.record_api_usage(scan_id, remote_context().usage.totals())
     store.finish_scan(
         scan_id,
         outcome.status,

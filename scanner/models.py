@@ -68,6 +68,8 @@ class Service:
     domain: str = ""
     platform: str = ""
     repositories: tuple[str, ...] = ()
+    github: tuple[str, ...] = ()  # "owner/name" on the configured GitHub (or Enterprise) host
+    azure_devops: tuple[str, ...] = ()  # "org/project/repo" in Azure Repos / Pipelines
 
 
 @dataclass(frozen=True)

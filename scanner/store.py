@@ -371,6 +371,32 @@ class Store:
             scan_status=scan.status,
         )
 
+    def record_api_usage(self, scan_id: int, usage: dict[str, Any]) -> None:
+        """One row per source the scan called: calls, free 304s, retries, rate-limit hits."""
+        if not usage:
+            return
+        with self.session() as session:
+            for source, counts in usage.items():
+                session.add(
+                    t.ApiUsageRow(
+                        scan_id=scan_id,
+                        source=source,
+                        calls=counts.calls,
+                        not_modified=counts.not_modified,
+                        retries=counts.retries,
+                        rate_limited=counts.rate_limited,
+                    )
+                )
+            session.commit()
+
+    def api_usage(self, scan_id: int) -> dict[str, t.ApiUsageRow]:
+        """What ``record_api_usage`` recorded for a scan, by source."""
+        with self.session() as session:
+            rows = session.execute(
+                select(t.ApiUsageRow).where(col(t.ApiUsageRow.scan_id) == scan_id)
+            ).scalars()
+            return {row.source: row for row in rows}
+
     def replace_assessments(
         self, service_scan_id: int, assessments: Sequence[Assessment], rules_digest: str
     ) -> None:
@@ -402,7 +428,12 @@ class Transaction:
         row.golden_thread = service.golden_thread
         row.domain = service.domain
         row.platform = service.platform
-        row.sources_json = json.dumps({"repositories": list(service.repositories)})
+        sources: dict[str, list[str]] = {"repositories": list(service.repositories)}
+        if service.github:
+            sources["github"] = list(service.github)
+        if service.azure_devops:
+            sources["azure_devops"] = list(service.azure_devops)
+        row.sources_json = json.dumps(sources)
         row.retired_at = None
         self.session.add(row)
         self.session.flush()
@@ -651,4 +682,6 @@ def _service(row: t.ServiceRow) -> Service:
         domain=row.domain,
         platform=row.platform,
         repositories=tuple(sources.get("repositories", ())),
+        github=tuple(sources.get("github", ())),
+        azure_devops=tuple(sources.get("azure_devops", ())),
     )
