@@ -135,7 +135,10 @@ class GitHubClient:
     def download_tree(self, full_name: str, sha: str) -> tuple[str, Unpacked]:
         """Download the tarball of ``sha`` once and unpack it into a new temporary folder."""
         try:
-            location = self.gh.get_repo(full_name, lazy=True).get_archive_link("tarball", sha)
+            headers, _ = self.requester.requestJsonAndCheck(
+                "GET", f"/repos/{full_name}/tarball/{sha}"
+            )
+            location = headers["location"]
         except GithubException as exc:
             raise _remote_error(exc, "contents:read", self.url(f"/repos/{full_name}")) from None
         dest = tempfile.mkdtemp(prefix="fundamentals-gh-")

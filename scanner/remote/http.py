@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,22 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 log = logging.getLogger(__name__)
+
+_SECRET_QUERY = re.compile(r"([?&](?:token|access_token|sig|code)=)[^&\s\"']+", re.IGNORECASE)
+
+
+class RedactQuerySecrets(logging.Filter):
+    """urllib3 logs request URLs at DEBUG; archive links carry a short-lived token in them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg = record.getMessage()
+            record.args = None
+        record.msg = _SECRET_QUERY.sub(r"\1<redacted>", str(record.msg))
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(RedactQuerySecrets())
 
 MAX_CACHED_BODY = 4 << 20  # bodies above this are not kept; the next GET is unconditional
 KEPT_HEADERS = ("content-type", "link", "etag", "last-modified")
