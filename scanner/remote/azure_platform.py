@@ -244,7 +244,7 @@ def _when(text: Any) -> datetime | None:
     value = str(text).replace("Z", "+00:00")
     if "." in value:  # Azure DevOps writes up to 7 fractional digits
         head, _, tail = value.partition(".")
-        digits = "".join(c for c in tail if c.isdigit())
+        digits = tail[: len(tail) - len(tail.lstrip("0123456789"))]
         zone = tail[len(digits) :]
         value = f"{head}.{digits[:6]}{zone}"
     try:

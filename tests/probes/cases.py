@@ -56,6 +56,8 @@ def observe(probe: Probe, snapshot: RepoSnapshot) -> dict[str, Observation]:
 def observe_all(snapshot: RepoSnapshot) -> dict[str, Observation]:
     found: dict[str, Observation] = {}
     for probe in probes.fundamentals_probes():
+        if probe.target_kind != "repository":
+            continue
         found.update(observe(probe, snapshot))
     return found
 

@@ -10,7 +10,7 @@ from scanner.models import Service
 from scanner.plugins import default_registry
 from scanner.store import Store
 from tests.fakes.github import sample_repo
-from tests.remote.conftest import TOKEN
+from tests.fakes.fixtures import TOKEN
 
 ORDERS = Service(name="orders", github=("acme/orders",))
 
