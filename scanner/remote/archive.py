@@ -96,13 +96,16 @@ def unpack_zip(path: str, dest: str, *, strip_top: bool = False) -> Unpacked:
 
 def _relative(raw: str, strip_top: bool) -> str | None:
     """A safe relative POSIX path for a member, or None for the top folder itself."""
-    parts = [p for p in PurePosixPath(raw.replace("\\", "/")).parts if p not in ("", ".")]
+    posix = raw.replace("\\", "/")
+    if posix.startswith("/"):
+        return "\0" + posix
+    parts = [p for p in PurePosixPath(posix).parts if p not in ("", ".")]
     if strip_top:
         parts = parts[1:]
     if not parts:
         return None
     if parts[0].startswith("/") or ".." in parts or ":" in parts[0]:
-        return "\0unsafe"  # rejected by _admit
+        return "\0" + "/".join(parts)  # rejected by _admit
     return "/".join(parts)
 
 

@@ -215,7 +215,7 @@ def serve(api: FakeApi) -> Iterator[FakeApi]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.api = api
     api.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         wait_until_ready(api.base_url + "/__ready")
