@@ -34,9 +34,10 @@ def main() -> None:
     os.environ["BENCH_GH_TOKEN"] = "ghp_benchmark"
     registry = default_registry()
     framework = load_rules(registry)
-    with tempfile.TemporaryDirectory() as tmp, serve(
-        latency=args.latency, token="ghp_benchmark"
-    ) as fake:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve(latency=args.latency, token="ghp_benchmark") as fake,
+    ):
         names = [f"acme/service-{i:03d}" for i in range(args.repos)]
         for name in names:
             fake.add(sample_repo(name))

@@ -159,7 +159,8 @@ def test_probes_json_lists_every_declared_fact(run):
     probes = json.loads(run("probes", "--json", db=False).output)
     keys = {f["key"] for p in probes for f in p["facts"]}
     assert {"repo.readme", "ci.runs_tests", "iac.kinds", "logging.structured"} <= keys
-    assert all(p["plugin"] == "builtin" and p["target_kind"] == "repository" for p in probes)
+    assert all(p["plugin"] == "builtin" for p in probes)
+    assert {p["target_kind"] for p in probes} == {"repository", "platform"}
 
 
 def test_db_upgrade_is_idempotent(run):

@@ -108,10 +108,19 @@ class FakeAzureDevOps(FakeApi):
                 }
             )
         if rest == ["refs"]:
-            ref = {"name": "refs/heads/main", "objectId": repo.sha, "url": f"{url}/refs?filter=heads%2Fmain"}
+            ref = {
+                "name": "refs/heads/main",
+                "objectId": repo.sha,
+                "url": f"{url}/refs?filter=heads%2Fmain",
+            }
             return _list([ref])
         if rest == ["items"]:
-            return Reply(body=make_zip(repo.files), headers={"Content-Type": "application/zip"}, etag=False, free=True)
+            return Reply(
+                body=make_zip(repo.files),
+                headers={"Content-Type": "application/zip"},
+                etag=False,
+                free=True,
+            )
         if rest == ["commits"]:
             return _list(repo.commits)
         return _not_found()
@@ -126,7 +135,11 @@ def _list(items: list[Any]) -> Reply:
 
 
 def _not_found() -> Reply:
-    return Reply(404, {"$id": "1", "message": "The resource cannot be found.", "typeKey": "NotFoundException"}, etag=False)
+    return Reply(
+        404,
+        {"$id": "1", "message": "The resource cannot be found.", "typeKey": "NotFoundException"},
+        etag=False,
+    )
 
 
 def make_zip(files: dict[str, str]) -> bytes:
@@ -167,7 +180,13 @@ def sample_repo(location: str = "contoso/shop/orders", *, now: datetime = NOW) -
         build_id = 500 + day
         sha = f"{day:040x}"
         failed = day == 14
-        commits.append({"commitId": sha, "committer": {"date": iso(at - timedelta(hours=10))}, "url": f"{base}/git/commits/{sha}"})
+        commits.append(
+            {
+                "commitId": sha,
+                "committer": {"date": iso(at - timedelta(hours=10))},
+                "url": f"{base}/git/commits/{sha}",
+            }
+        )
         builds.append(
             {
                 "id": build_id,
@@ -199,23 +218,65 @@ def sample_repo(location: str = "contoso/shop/orders", *, now: datetime = NOW) -
         )
     return FakeAdoRepo(
         location=location,
-        files={"README.md": "# Orders\n", "azure-pipelines.yml": PIPELINE, "Orders.csproj": "<Project />\n"},
+        files={
+            "README.md": "# Orders\n",
+            "azure-pipelines.yml": PIPELINE,
+            "Orders.csproj": "<Project />\n",
+        },
         policies=[
-            {"id": 1, "isEnabled": True, "isBlocking": True, "type": {"id": "fa4e907d", "displayName": "Minimum number of reviewers"},
-             "settings": {"minimumApproverCount": 2, "creatorVoteCounts": False, "scope": [{"refName": "refs/heads/main", "matchKind": "Exact"}]}},
-            {"id": 2, "isEnabled": True, "isBlocking": True, "type": {"id": "0609b952", "displayName": "Build"},
-             "settings": {"buildDefinitionId": 6, "displayName": "orders-ci", "scope": [{"refName": "refs/heads/main"}]}},
+            {
+                "id": 1,
+                "isEnabled": True,
+                "isBlocking": True,
+                "type": {"id": "fa4e907d", "displayName": "Minimum number of reviewers"},
+                "settings": {
+                    "minimumApproverCount": 2,
+                    "creatorVoteCounts": False,
+                    "scope": [{"refName": "refs/heads/main", "matchKind": "Exact"}],
+                },
+            },
+            {
+                "id": 2,
+                "isEnabled": True,
+                "isBlocking": True,
+                "type": {"id": "0609b952", "displayName": "Build"},
+                "settings": {
+                    "buildDefinitionId": 6,
+                    "displayName": "orders-ci",
+                    "scope": [{"refName": "refs/heads/main"}],
+                },
+            },
         ],
         environments=[
             {"id": 2, "name": "test", "checks": [], "records": []},
-            {"id": 3, "name": "production",
-             "checks": [{"id": 31, "type": {"id": "8c6f20a7", "name": "Approval"}, "settings": {"approvers": [{"displayName": "Orders leads"}]}},
-                        {"id": 32, "type": {"id": "fe1de3ee", "name": "Task Check"}, "settings": {"displayName": "Branch control"}}],
-             "records": records},
+            {
+                "id": 3,
+                "name": "production",
+                "checks": [
+                    {
+                        "id": 31,
+                        "type": {"id": "8c6f20a7", "name": "Approval"},
+                        "settings": {"approvers": [{"displayName": "Orders leads"}]},
+                    },
+                    {
+                        "id": 32,
+                        "type": {"id": "fe1de3ee", "name": "Task Check"},
+                        "settings": {"displayName": "Branch control"},
+                    },
+                ],
+                "records": records,
+            },
         ],
         builds=builds,
         commits=commits,
-        test_runs=[{"id": 77, "name": "orders unit tests", "build": {"id": str(builds[0]["id"])}, "url": f"{base}/test/Runs/77"}],
+        test_runs=[
+            {
+                "id": 77,
+                "name": "orders unit tests",
+                "build": {"id": str(builds[0]["id"])},
+                "url": f"{base}/test/Runs/77",
+            }
+        ],
     )
 
 

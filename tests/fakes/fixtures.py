@@ -6,10 +6,9 @@ Imported by the conftest of every test folder that talks to them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
-from typing import Any
 
 from scanner.models import Observation, Target
 from scanner.remote.context import (
@@ -19,8 +18,8 @@ from scanner.remote.context import (
     RemoteSettings,
     activate,
 )
-from scanner.remote.platform import collect_platform
 from scanner.remote.http import Policy
+from scanner.remote.platform import collect_platform
 from tests.fakes import azure_devops as fake_ado
 from tests.fakes import github as fake_gh
 

@@ -13,8 +13,15 @@ def test_no_errors_is_valid(github, settings):
 def test_errors_make_it_invalid_and_are_kept(github, settings):
     repo = github.add(fake_github.sample_repo("acme/b"))
     repo.codeowners_errors = [
-        {"line": 3, "column": 5, "kind": "Unknown owner", "source": "* @ghost",
-         "suggestion": None, "message": "Unknown owner on line 3", "path": ".github/CODEOWNERS"}
+        {
+            "line": 3,
+            "column": 5,
+            "kind": "Unknown owner",
+            "source": "* @ghost",
+            "suggestion": None,
+            "message": "Unknown owner on line 3",
+            "path": ".github/CODEOWNERS",
+        }
     ]
 
     fact = platform_facts(settings, "github:acme/b", PROBE)["scm.codeowners_valid"]

@@ -13,8 +13,8 @@ def test_a_guarded_production_environment(github, settings):
     assert facts["deploy.production_approvals"].value is True
     assert facts["deploy.production_wait_timer_minutes"].value == 15
     assert facts["deploy.production_branch_policy"].value is True
-    assert facts["deploy.production_environment"].locators[0].url.endswith(
-        "/environments/production"
+    assert (
+        facts["deploy.production_environment"].locators[0].url.endswith("/environments/production")
     )
 
 

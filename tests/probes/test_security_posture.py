@@ -18,7 +18,10 @@ def test_alerts_and_settings(github, settings):
 
 def test_code_scanning_off_is_false_not_unknown(github, settings):
     repo = github.add(fake_github.sample_repo("acme/b"))
-    repo.code_scanning = (403, "Advanced Security must be enabled for this repository to use code scanning.")
+    repo.code_scanning = (
+        403,
+        "Advanced Security must be enabled for this repository to use code scanning.",
+    )
     repo.security_and_analysis = {"secret_scanning": {"status": "disabled"}}
 
     facts = platform_facts(settings, "github:acme/b", PROBE)

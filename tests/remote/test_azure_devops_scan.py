@@ -14,7 +14,9 @@ SHOP = Service(name="shop", azure_devops=("contoso/shop/orders",))
 
 def _scan(store, settings):
     registry = default_registry()
-    return scan([SHOP], store=store, registry=registry, framework=load_rules(registry), remote=settings)
+    return scan(
+        [SHOP], store=store, registry=registry, framework=load_rules(registry), remote=settings
+    )
 
 
 def test_code_and_platform_facts_then_a_cheap_warm_scan(tmp_path, azure, settings):

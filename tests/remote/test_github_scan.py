@@ -9,8 +9,8 @@ from scanner.engine import load_rules, scan
 from scanner.models import Service
 from scanner.plugins import default_registry
 from scanner.store import Store
-from tests.fakes.github import sample_repo
 from tests.fakes.fixtures import TOKEN
+from tests.fakes.github import sample_repo
 
 ORDERS = Service(name="orders", github=("acme/orders",))
 

@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("last_modified", sa.String(length=100), nullable=True),
         sa.Column("headers_json", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("stored_at", sa.DateTime(), nullable=False),
+        sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
