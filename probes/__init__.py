@@ -15,12 +15,17 @@ from probes import (
     azure_redundancy,
     azure_security,
     azure_sli,
+    branch_protection,
+    ci_health,
     ci_systems,
     ci_tests,
     codeowners,
+    codeowners_validity,
     dashboards,
     deployment,
     dockerfile,
+    dora,
+    environments,
     health_endpoint,
     infrastructure,
     performance_tests,
@@ -30,6 +35,7 @@ from probes import (
     sast,
     secret_scanning,
     security_policy,
+    security_posture,
     slo,
     stacks,
     structured_logging,
@@ -41,6 +47,7 @@ from scanner.azure.collector import COLLECTORS as AZURE_COLLECTORS
 from scanner.collect import Collector
 from scanner.hookspecs import hookimpl
 from scanner.probe import Probe
+from scanner.remote.platform import COLLECTOR as PLATFORM_COLLECTOR
 from scanner.repository import COLLECTOR
 
 
@@ -76,9 +83,16 @@ def fundamentals_probes() -> list[Probe]:
         azure_monitoring.PROBE,
         azure_security.PROBE,
         azure_sli.PROBE,
+        # platform (GitHub / Azure DevOps API) probes
+        branch_protection.PROBE,
+        codeowners_validity.PROBE,
+        environments.PROBE,
+        dora.PROBE,
+        ci_health.PROBE,
+        security_posture.PROBE,
     ]
 
 
 @hookimpl
 def fundamentals_collectors() -> list[Collector]:
-    return [COLLECTOR, *AZURE_COLLECTORS]
+    return [COLLECTOR, PLATFORM_COLLECTOR, *AZURE_COLLECTORS]

@@ -156,7 +156,13 @@ def scan(
     ctx = Context(db, config_path)
     services = services_for_paths(paths, service_name, full_catalog(ctx.store, ctx.config))
     framework, registry = ctx.framework, ctx.registry
-    outcome = run_scan(services, store=ctx.store, registry=registry, framework=framework)
+    outcome = run_scan(
+        services,
+        store=ctx.store,
+        registry=registry,
+        framework=framework,
+        remote=ctx.config.remote_settings(),
+    )
     if as_json:
         _print_json(render.scan_json(outcome))
     else:

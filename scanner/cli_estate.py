@@ -278,6 +278,7 @@ def _scan_all(
             jobs=jobs,
             on_start=progress.start,
             on_service=progress.advance,
+            remote=ctx.config.remote_settings(),
         )
     summary = summarize(ctx.store, outcome.scan_id, outcome.selected)
     from scanner import render_estate

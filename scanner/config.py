@@ -17,10 +17,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scanner.azure.settings import AzureServiceConfig, AzureSettings
 from scanner.errors import ConfigError
 from scanner.models import Service, Tier
+from scanner.remote.context import (
+    AZURE_DEVOPS,
+    GITHUB_API,
+    AzureDevOpsSettings,
+    GitHubSettings,
+    RemoteSettings,
+)
 
 CONFIG_ENV = "FUNDAMENTALS_CONFIG"
 DEFAULT_CONFIG_NAME = "fundamentals.toml"
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+GITHUB_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+AZURE_REPO = re.compile(r"^[^/\s]{1,100}/[^/]{1,64}/[^/]{1,64}$")
 
 
 class _Strict(BaseModel):
@@ -44,6 +53,26 @@ class ServiceConfig(_Strict):
     # Remote sources by kind, e.g. { github = "org/repo", azure = ["/subscriptions/…"] }.
     sources: dict[str, str | list[str]] = Field(default_factory=dict)
     azure: AzureServiceConfig | None = None
+    github: list[str] = Field(default_factory=list)  # "owner/name"
+    azure_devops: list[str] = Field(default_factory=list)  # "org/project/repo"
+
+    @field_validator("github")
+    @classmethod
+    def _github(cls, value: list[str]) -> list[str]:
+        for repo in value:
+            if not GITHUB_REPO.match(repo):
+                raise ValueError(f"{repo!r}: GitHub repositories are written owner/name")
+        return value
+
+    @field_validator("azure_devops")
+    @classmethod
+    def _azure_devops(cls, value: list[str]) -> list[str]:
+        for repo in value:
+            if not AZURE_REPO.match(repo):
+                raise ValueError(
+                    f"{repo!r}: Azure DevOps repositories are written org/project/repo"
+                )
+        return value
 
     @field_validator("name")
     @classmethod
@@ -66,8 +95,28 @@ class TeamConfig(_Strict):
     members: list[str] = Field(default_factory=list)
 
 
+class GitHubConfig(_Strict):
+    """``[github]``: where GitHub is and how to authenticate (a token, or a GitHub App)."""
+
+    base_url: str = GITHUB_API
+    token_env: str = "GITHUB_TOKEN"
+    app_id: str | None = None
+    private_key_file: str | None = None
+    installation_id: int | None = None
+
+
+class AzureDevOpsConfig(_Strict):
+    """``[azure_devops]``: a PAT from ``pat_env``, else an azure-identity token."""
+
+    base_url: str = AZURE_DEVOPS
+    pat_env: str = "AZURE_DEVOPS_PAT"
+    use_azure_identity: bool = True
+
+
 class Config(_Strict):
     database: str | None = None
+    github: GitHubConfig = Field(default_factory=GitHubConfig)
+    azure_devops: AzureDevOpsConfig = Field(default_factory=AzureDevOpsConfig)
     rules: RulesConfig = Field(default_factory=RulesConfig)
     services: list[ServiceConfig] = Field(default_factory=list)
     roles: RolesConfig = Field(default_factory=RolesConfig)
@@ -96,9 +145,30 @@ class Config(_Strict):
                     for value in ([values] if isinstance(values, str) else values)
                 ),
                 azure=estate.scope(s.name, s.azure) if estate and s.azure else None,
+                github=tuple(s.github),
+                azure_devops=tuple(s.azure_devops),
             )
             for s in self.services
         }
+
+    def remote_settings(self) -> RemoteSettings:
+        """The GitHub / Azure DevOps settings the remote collectors use."""
+        base = self.path.parent if self.path else Path.cwd()
+        key = self.github.private_key_file
+        return RemoteSettings(
+            github=GitHubSettings(
+                base_url=self.github.base_url.rstrip("/"),
+                token_env=self.github.token_env,
+                app_id=self.github.app_id,
+                private_key_file=str((base / key).expanduser()) if key else None,
+                installation_id=self.github.installation_id,
+            ),
+            azure_devops=AzureDevOpsSettings(
+                base_url=self.azure_devops.base_url.rstrip("/"),
+                pat_env=self.azure_devops.pat_env,
+                use_azure_identity=self.azure_devops.use_azure_identity,
+            ),
+        )
 
     def rule_paths(self) -> list[Path]:
         base = self.path.parent if self.path else Path.cwd()

@@ -6,13 +6,12 @@ for a service or none. A scan interrupted by Ctrl-C is marked ``incomplete``.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,9 @@ from scanner.evaluate import assess_all
 from scanner.models import Evidence, FactSpec, Locator, Observation, Service, Target
 from scanner.plugins import Registry
 from scanner.probe import Probe
+from scanner.remote.context import RemoteSettings, scan_context
+from scanner.remote.context import current as remote_context
+from scanner.remote.targets import remote_targets
 from scanner.rules import Framework, default_rules_dir, load_framework
 from scanner.store import PriorTarget, ProbeRun, ServiceResult, Store, TargetRun, digest
 
@@ -68,7 +70,7 @@ def services_for_paths(
     if service_name:
         base = catalog.get(service_name, Service(name=service_name))
         repos = tuple(resolved) or base.repositories
-        if not repos and base.azure is None:
+        if not repos and base.azure is None and not (base.github or base.azure_devops):
             raise CatalogError(f"service {service_name!r} has no repositories to scan; give a PATH")
         return [_with_repositories(base, repos)]
     if not resolved:
@@ -122,20 +124,35 @@ def _git(path: Path, *args: str) -> str:
 
 
 def _with_repositories(service: Service, repositories: tuple[str, ...]) -> Service:
-    return dataclasses.replace(service, repositories=repositories)
+    return replace(service, repositories=repositories)
+
+
+# Catalog source kinds that name a remote repository: targeted through remote_targets below.
+REMOTE_SOURCE_KINDS = frozenset({"github", "azure_devops"})
 
 
 def targets_for(service: Service) -> list[Target]:
     targets = [Target(kind="repository", location=repo) for repo in service.repositories]
-    # Catalog sources (github, azure_devops, …): a Target of that kind; observe_service keeps
-    # those that an installed collector or probe handles.
-    # Azure sources are the service's Azure scope (Service.azure), targeted below.
+    # Other catalog sources: a Target of that kind; observe_service keeps those that an
+    # installed collector or probe handles. Azure sources are the service's Azure scope
+    # (Service.azure) and remote repositories its github / azure_devops lists.
     targets += [
         Target(kind=kind, location=value)
         for kind, value in service.sources
-        if kind not in AZURE_SOURCE_KINDS
+        if kind not in AZURE_SOURCE_KINDS | REMOTE_SOURCE_KINDS
     ]
-    return targets + azure_targets(service)
+    remote = replace(
+        service,
+        github=_unique(service.github, service.sources, "github"),
+        azure_devops=_unique(service.azure_devops, service.sources, "azure_devops"),
+    )
+    return targets + remote_targets(remote) + azure_targets(service)
+
+
+def _unique(
+    listed: tuple[str, ...], sources: tuple[tuple[str, str], ...], kind: str
+) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(listed + tuple(v for k, v in sources if k == kind)))
 
 
 # --- the scan -------------------------------------------------------------------------------
@@ -150,8 +167,26 @@ def scan(
     today: date | None = None,
     probe_timeout: float = PROBE_TIMEOUT_SECONDS,
     on_service: Callable[[Service], None] | None = None,
+    remote: RemoteSettings | None = None,
 ) -> ScanOutcome:
-    """Scan services and record each one's result. Returns the outcome read back from the store."""
+    """Scan services and record each one's result. Returns the outcome read back from the store.
+
+    ``remote`` says where GitHub / Azure DevOps are and how to authenticate; their HTTP
+    validators are kept in ``store`` and the API calls spent are recorded with the scan.
+    """
+    with scan_context(store, remote):
+        return _scan(services, store, registry, framework, today, probe_timeout, on_service)
+
+
+def _scan(
+    services: Sequence[Service],
+    store: Store,
+    registry: Registry,
+    framework: Framework,
+    today: date | None,
+    probe_timeout: float,
+    on_service: Callable[[Service], None] | None,
+) -> ScanOutcome:
     today = today or date.today()
     scan_id = store.start_scan(framework.digest, __version__)
     outcome = ScanOutcome(scan_id=scan_id, status="running")
@@ -186,9 +221,11 @@ def scan(
                 log.error("service %s: result not recorded: %s", service.name, exc)
                 outcome.failed[service.name] = str(exc)
     except BaseException:
+        store.record_api_usage(scan_id, remote_context().usage.totals())
         store.finish_scan(scan_id, "incomplete", note="interrupted")
         raise
     outcome.status = "incomplete" if outcome.failed else "complete"
+    store.record_api_usage(scan_id, remote_context().usage.totals())
     store.finish_scan(
         scan_id,
         outcome.status,

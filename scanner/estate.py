@@ -40,6 +40,7 @@ from scanner.evaluate import assess_all
 from scanner.meter import Usage, add, metering
 from scanner.models import Service, Tier
 from scanner.plugins import Registry
+from scanner.remote.context import RemoteSettings, scan_context
 from scanner.rules import Framework
 from scanner.store import Store, now
 
@@ -202,12 +203,46 @@ def scan_estate(
     probe_timeout: float = PROBE_TIMEOUT_SECONDS,
     on_start: Callable[[int, int], None] | None = None,
     on_service: Callable[[str, str, float], None] | None = None,
+    remote: RemoteSettings | None = None,
 ) -> EstateOutcome:
     """Scan ``services`` (already selected) into a new, joined or resumed scan.
 
     ``on_start(scan_id, to_do)`` and ``on_service(name, status, seconds)`` report progress;
-    ``on_service`` is called from the scanning threads one at a time.
+    ``on_service`` is called from the scanning threads one at a time. ``remote`` says where
+    GitHub / Azure DevOps are; their validators live in ``store`` and the calls each source
+    cost are added to the scan's ``api_usage`` (shards add theirs to the same rows).
     """
+    with scan_context(store, remote) as context:
+        outcome = _scan_estate(
+            services,
+            store,
+            registry,
+            framework,
+            run_key,
+            resume,
+            shard,
+            jobs,
+            probe_timeout,
+            on_start,
+            on_service,
+        )
+        store.record_api_usage(outcome.scan_id, context.usage.totals())
+    return outcome
+
+
+def _scan_estate(
+    services: Sequence[Service],
+    store: Store,
+    registry: Registry,
+    framework: Framework,
+    run_key: str | None,
+    resume: int | None,
+    shard: Shard | None,
+    jobs: int,
+    probe_timeout: float,
+    on_start: Callable[[int, int], None] | None,
+    on_service: Callable[[str, str, float], None] | None,
+) -> EstateOutcome:
     scan = open_scan(store, framework, run_key=run_key, resume=resume)
     assert scan.id is not None
     scan_id = scan.id

@@ -74,6 +74,8 @@ class Service:
     # each pair whose kind has a registered collector becomes a Target (docs/estate.md).
     sources: tuple[tuple[str, str], ...] = ()
     azure: Any = None  # scanner.azure.settings.AzureScope: the service's part of the estate
+    github: tuple[str, ...] = ()  # "owner/name" on the configured GitHub (or Enterprise) host
+    azure_devops: tuple[str, ...] = ()  # "org/project/repo" in Azure Repos / Pipelines
 
     def source(self, kind: str) -> str | None:
         return next((value for k, value in self.sources if k == kind), None)

@@ -19,7 +19,7 @@ from typing import Any
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col
 
@@ -373,6 +373,40 @@ class Store:
             scan_status=scan.status,
         )
 
+    def record_api_usage(self, scan_id: int, usage: dict[str, Any]) -> None:
+        """Add what a scan (or one shard of it) spent per source: calls, free 304s, retries,
+        rate-limit hits. Shards of one run add to the same rows."""
+        usage = {k: v for k, v in usage.items() if v.calls or v.rate_limited}
+        if not usage:
+            return
+        for attempt in range(3):
+            try:
+                with self.transaction() as tx:
+                    for source, counts in usage.items():
+                        row = tx.session.execute(
+                            select(t.ApiUsageRow)
+                            .where(col(t.ApiUsageRow.scan_id) == scan_id)
+                            .where(col(t.ApiUsageRow.source) == source)
+                        ).scalar_one_or_none()
+                        row = row or t.ApiUsageRow(scan_id=scan_id, source=source)
+                        row.calls += counts.calls
+                        row.not_modified += counts.not_modified
+                        row.retries += counts.retries
+                        row.rate_limited += counts.rate_limited
+                        tx.session.add(row)
+                return
+            except IntegrityError:  # another shard inserted the row first: add to it
+                if attempt == 2:
+                    raise
+
+    def api_usage(self, scan_id: int) -> dict[str, t.ApiUsageRow]:
+        """What ``record_api_usage`` recorded for a scan, by source."""
+        with self.session() as session:
+            rows = session.execute(
+                select(t.ApiUsageRow).where(col(t.ApiUsageRow.scan_id) == scan_id)
+            ).scalars()
+            return {row.source: row for row in rows}
+
     def replace_assessments(
         self, service_scan_id: int, assessments: Sequence[Assessment], rules_digest: str
     ) -> None:
@@ -655,6 +689,10 @@ def _assessment(row: t.AssessmentRow) -> Assessment:
 def sources_json(service: Service) -> str:
     """A service's sources as stored in ``service.sources_json``."""
     data: dict[str, Any] = {"repositories": list(service.repositories)}
+    if service.github:
+        data["github"] = list(service.github)
+    if service.azure_devops:
+        data["azure_devops"] = list(service.azure_devops)
     if service.sources:
         data["sources"] = [list(pair) for pair in service.sources]
     return json.dumps(data)
@@ -673,6 +711,8 @@ def service_from_row(row: t.ServiceRow) -> Service:
         system=row.system,
         lifecycle=row.lifecycle,
         sources=tuple((str(k), str(v)) for k, v in sources.get("sources", ())),
+        github=tuple(sources.get("github", ())),
+        azure_devops=tuple(sources.get("azure_devops", ())),
     )
 
 

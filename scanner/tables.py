@@ -208,3 +208,37 @@ class ActionRow(SQLModel, table=True):
     status: str = Field(default="open", max_length=20)
     created_at: datetime
     done_at: datetime | None = None
+
+
+class HttpCacheRow(SQLModel, table=True):
+    """A GET response's validators and body, so the next scan can ask "changed since?".
+
+    Keyed by a digest of the auth identity, method and URL. The identity is a digest of who is
+    asking (token hash, app installation) — never a credential.
+    """
+
+    __tablename__ = "http_cache"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    etag: str | None = Field(default=None, max_length=200)
+    last_modified: str | None = Field(default=None, max_length=100)
+    headers_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    stored_at: datetime
+
+
+class ApiUsageRow(SQLModel, table=True):
+    """API calls one scan spent on one source, and how many of them were free (304)."""
+
+    __tablename__ = "api_usage"
+    __table_args__ = (UniqueConstraint("scan_id", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scan_id: int = Field(foreign_key="scan.id", index=True)
+    source: str = Field(max_length=100)  # github, azure-devops (+ host for an enterprise server)
+    calls: int = 0
+    not_modified: int = 0  # 304s: free against the quota
+    retries: int = 0
+    rate_limited: int = 0  # waits for, or deferrals because of, a rate limit

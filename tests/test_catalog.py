@@ -293,5 +293,12 @@ def test_backstage_azure_annotations_become_the_services_azure_scope():
     assert scope.subscriptions == ("sub-1",) and scope.resource_groups == ("rg-payments",)
     assert scope.tags == (("service", "payments-api"),)
     assert scope.application_insights.endswith("/components/payments-ai")
-    kinds = sorted((t.kind, t.source is scope) for t in targets_for(service))
-    assert kinds == [("azure", True), ("azure-monitor", True), ("github", False)]
+    targets = sorted((t.kind, t.location, t.source is scope) for t in targets_for(service))
+    assert [(kind, has_scope) for kind, _, has_scope in targets] == [
+        ("azure", True),
+        ("azure-monitor", True),
+        ("platform", False),
+        ("repository", False),
+    ]
+    # The github.com/project-slug annotation is read like a `github` entry in the config.
+    assert targets[3][1] == "github:contoso/payments-api"

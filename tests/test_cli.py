@@ -160,7 +160,12 @@ def test_probes_json_lists_every_declared_fact(run):
     keys = {f["key"] for p in probes for f in p["facts"]}
     assert {"repo.readme", "ci.runs_tests", "iac.kinds", "logging.structured"} <= keys
     assert all(p["plugin"] == "builtin" for p in probes)
-    assert {p["target_kind"] for p in probes} == {"repository", "azure", "azure-monitor"}
+    assert {p["target_kind"] for p in probes} == {
+        "repository",
+        "platform",
+        "azure",
+        "azure-monitor",
+    }
 
 
 def test_db_upgrade_is_idempotent(run):

@@ -7,12 +7,21 @@ import subprocess
 
 from scanner.collect import CollectError, Collector
 from scanner.models import Target
+from scanner.remote.targets import split_location
 from scanner.repository.files import list_files
 from scanner.repository.snapshot import RepoSnapshot
 
 
 def collect_repository(target: Target) -> RepoSnapshot:
-    """List the repository at ``target.location`` once; probes then read what they need."""
+    """List the repository at ``target.location`` once; probes then read what they need.
+
+    ``github:owner/name`` and ``azure-devops:org/project/repo`` are downloaded first.
+    """
+    remote = split_location(target.location)
+    if remote is not None:
+        from scanner.remote import repository
+
+        return repository.collect(*remote)
     root = os.path.abspath(os.path.expanduser(target.location))
     if not os.path.exists(root):
         raise CollectError(f"{root}: no such directory")
@@ -30,13 +39,19 @@ GIT_TIMEOUT_SECONDS = 10.0
 
 
 def fingerprint_repository(target: Target) -> str | None:
-    """``git:<HEAD sha>`` for a clean git checkout; None (read it again) otherwise.
+    """A remote repository's head commit (a conditional request); for a local checkout
+    ``git:<HEAD sha>`` when it is clean, None (read it again) otherwise.
 
     One ``git status`` call: its ``--porcelain=v2 --branch`` header names the commit, and any
     entry below it (a modified, staged or untracked file under the target folder) means the
     working tree differs from the commit — the tree is then read again, every time, because
     the status of an already-modified file does not change when it is edited again.
     """
+    remote = split_location(target.location)
+    if remote is not None:
+        from scanner.remote import repository
+
+        return repository.fingerprint(*remote)
     root = os.path.abspath(os.path.expanduser(target.location))
     if not os.path.isdir(root):
         return None
@@ -70,6 +85,7 @@ COLLECTOR = Collector(
     kind="repository",
     collect=collect_repository,
     fingerprint=fingerprint_repository,
-    description="Lists a local checkout (git's view, or a .gitignore-aware walk) and reads "
-    "manifests, pipelines and code on demand.",
+    description="Lists a local checkout (git's view, or a .gitignore-aware walk), or the default "
+    "branch of a GitHub / Azure Repos repository downloaded once, and reads manifests, pipelines "
+    "and code on demand.",
 )

@@ -16,6 +16,8 @@ from tests.probes.cases import all_cases
 
 DOCS = Path(__file__).parents[2] / "docs" / "probes.md"
 ALL = probes.fundamentals_probes()
+REPOSITORY = [p for p in ALL if p.target_kind == "repository"]
+PLATFORM = [p for p in ALL if p.target_kind == "platform"]
 
 
 def test_the_builtin_probes_are_found_through_the_entry_point_group() -> None:
@@ -33,7 +35,7 @@ def test_a_plugin_manager_collects_the_probes_and_the_collector() -> None:
     collectors = [c for batch in manager.hook.fundamentals_collectors() for c in batch]
 
     assert [p.id for p in registered] == [p.id for p in ALL]
-    assert [c.kind for c in collectors] == ["repository", "azure", "azure-monitor"]
+    assert [c.kind for c in collectors] == ["repository", "platform", "azure", "azure-monitor"]
 
 
 def test_probe_ids_and_fact_keys_are_unique() -> None:
@@ -43,7 +45,7 @@ def test_probe_ids_and_fact_keys_are_unique() -> None:
     assert len(ids) == len(set(ids))
     assert len(keys) == len(set(keys))
     assert all(f.type in FACT_TYPES for p in ALL for f in p.facts)
-    assert {p.target_kind for p in ALL} == {"repository", "azure", "azure-monitor"}
+    assert {p.target_kind for p in ALL} == {"repository", "platform", "azure", "azure-monitor"}
 
 
 def test_each_probe_lives_in_a_module_named_for_it_with_its_facts_beside_it() -> None:
@@ -55,8 +57,8 @@ def test_each_probe_lives_in_a_module_named_for_it_with_its_facts_beside_it() ->
 
 
 def test_every_fact_has_a_fixture_where_it_holds_and_one_where_it_does_not() -> None:
-    # Azure probes state theirs in tests/probes/azure_cases.py (see test_azure_cases.py).
-    for probe in (p for p in ALL if p.target_kind == "repository"):
+    # Platform probes are tested against the fake GitHub / Azure DevOps (tests/probes/test_*).
+    for probe in REPOSITORY:
         for fact in probe.facts:
             values = [c.expected[fact.key] for c in all_cases() if fact.key in c.expected]
             assert any(v for v in values), f"{fact.key}: no fixture where it is true/non-empty"
