@@ -6,6 +6,7 @@ for a service or none. A scan interrupted by Ctrl-C is marked ``incomplete``.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import subprocess
 import threading
@@ -332,7 +333,12 @@ def _run_probe(
             outcome["error"] = exc
 
     # A daemon thread, so a hung probe can neither block the scan nor keep the process alive.
-    thread = threading.Thread(target=work, name=f"probe-{probe.id}", daemon=True)
+    # It runs in a copy of this thread's context, so the API calls it makes (a platform
+    # snapshot asks lazily) are counted for this service (scanner.meter).
+    context = contextvars.copy_context()
+    thread = threading.Thread(
+        target=context.run, args=(work,), name=f"probe-{probe.id}", daemon=True
+    )
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
