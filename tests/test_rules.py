@@ -30,7 +30,11 @@ azure.monitoring.availability_tests bool, azure.monitoring.alerts_wired bool,
 azure.monitoring.service_health_alert bool, azure.security.https_only bool,
 azure.security.min_tls_12 bool, azure.security.private_network bool, azure.sli.measured bool,
 azure.sli.availability float, azure.sli.latency_p95_ms float, azure.slo.availability_met bool,
-azure.slo.latency_met bool, azure.slo.error_budget_remaining float
+azure.slo.latency_met bool, azure.slo.error_budget_remaining float,
+dora.deployment_frequency_per_week float, dora.lead_time_hours float,
+dora.change_failure_rate float, dora.time_to_restore_hours float,
+scm.pr_required bool, scm.required_approvals int, scm.codeowner_review_required bool,
+scm.required_status_checks list[str], scm.protection_includes_admins bool
 """
 FACTS: dict[str, FactSpec] = {
     key: FactSpec(key=key, type=kind, meaning=f"test fact {key}")
