@@ -199,23 +199,15 @@ def _scan(
                 service, registry, prior=store.prior_target, probe_timeout=probe_timeout
             )
             try:
-                with store.transaction() as tx:
-                    stored = tx.add_evidence(evidence)
-                    assessments = assess_all(
-                        framework,
-                        {e.key: e for e in stored},
-                        tier=service.tier,
-                        assessable=frozenset(e.key for e in stored),
-                        today=today,
-                    )
-                    tx.add_service_scan(
-                        scan_id=scan_id,
-                        service=service,
-                        evidence=stored,
-                        assessments=assessments,
-                        target_runs=runs,
-                        rules_digest=framework.digest,
-                    )
+                record_service(
+                    store,
+                    service,
+                    evidence,
+                    runs,
+                    scan_id=scan_id,
+                    framework=framework,
+                    today=today,
+                )
             except InputError:
                 raise
             except Exception as exc:  # one service's failure to record must not lose the others
@@ -235,6 +227,39 @@ def _scan(
     record_retirements(store)  # overrides the new evidence has caught up with retire themselves
     outcome.results = store.results_for_scan(scan_id)
     return outcome
+
+
+def record_service(
+    store: Store,
+    service: Service,
+    evidence: Sequence[Evidence],
+    runs: Sequence[TargetRun],
+    *,
+    scan_id: int,
+    framework: Framework,
+    today: date,
+    api_calls: dict[str, tuple[int, int]] | None = None,
+) -> int:
+    """Store a service's evidence, judge it and record the result: one transaction, all or
+    nothing. Returns the service_scan id."""
+    with store.transaction() as tx:
+        stored = tx.add_evidence(evidence)
+        assessments = assess_all(
+            framework,
+            {e.key: e for e in stored},
+            tier=service.tier,
+            assessable=frozenset(e.key for e in stored),
+            today=today,
+        )
+        return tx.add_service_scan(
+            scan_id=scan_id,
+            service=service,
+            evidence=stored,
+            assessments=assessments,
+            target_runs=runs,
+            rules_digest=framework.digest,
+            api_calls=api_calls,
+        )
 
 
 def observe_service(

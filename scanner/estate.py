@@ -34,9 +34,8 @@ from scanner import __version__
 from scanner import tables as t
 from scanner.collect import Deferred
 from scanner.effective import record_retirements
-from scanner.engine import PROBE_TIMEOUT_SECONDS, observe_service
+from scanner.engine import PROBE_TIMEOUT_SECONDS, observe_service, record_service
 from scanner.errors import InputError
-from scanner.evaluate import assess_all
 from scanner.meter import Usage, add, metering
 from scanner.models import Service, Tier
 from scanner.plugins import Registry
@@ -314,24 +313,16 @@ def _scan_one(
             evidence, runs = observe_service(
                 service, registry, prior=store.prior_target, probe_timeout=probe_timeout
             )
-        with store.transaction() as tx:
-            stored = tx.add_evidence(evidence)
-            assessments = assess_all(
-                framework,
-                {e.key: e for e in stored},
-                tier=service.tier,
-                assessable=frozenset(e.key for e in stored),
-                today=today,
-            )
-            tx.add_service_scan(
-                scan_id=scan_id,
-                service=service,
-                evidence=stored,
-                assessments=assessments,
-                target_runs=runs,
-                rules_digest=framework.digest,
-                api_calls=usage,
-            )
+        record_service(
+            store,
+            service,
+            evidence,
+            runs,
+            scan_id=scan_id,
+            framework=framework,
+            today=today,
+            api_calls=usage,
+        )
     except Deferred as exc:
         return DEFERRED, str(exc) or "the source asked to come back later", usage
     except IntegrityError as exc:
