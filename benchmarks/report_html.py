@@ -23,6 +23,8 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+sys.path.insert(0, str(Path(__file__).parents[1]))  # tests.reports.estate: the seeding helpers
+
 from reports.html import render_html
 from reports.report import report_document
 from scanner import tables as t
@@ -31,18 +33,16 @@ from scanner.engine import load_rules
 from scanner.errors import InputError
 from scanner.identity import Actor, Roles
 from scanner.models import (
-    Assessment,
-    CriterionResult,
     Evidence,
     Level,
     Locator,
     Service,
     Tier,
-    Truth,
 )
 from scanner.plugins import default_registry
 from scanner.reviews import confirm, override
 from scanner.store import Store
+from tests.reports.estate import assessments_at
 
 NOW = datetime(2025, 6, 30, 3, 0, tzinfo=UTC)
 DOMAINS = [
@@ -110,33 +110,7 @@ def _result(framework, levels: dict[str, Level], service: str, tx) -> tuple[int,
             ]
         )
     }
-    assessments = []
-    for category in framework.categories:
-        level = levels[category.id]
-        trace = tuple(
-            CriterionResult(
-                id=cr.id,
-                level=cr.level,
-                expression=cr.expression,
-                description=cr.description,
-                result=Truth.UNKNOWN
-                if level is Level.UNKNOWN
-                else Truth.TRUE
-                if level.rank >= cr.level.rank
-                else Truth.FALSE,
-                facts=cr.facts,
-                evidence_ids=tuple(stored[f].id or 0 for f in cr.facts),
-            )
-            for cr in category.criteria
-        )
-        assessments.append(
-            Assessment(
-                category.id,
-                level,
-                trace,
-                evidence_ids=tuple({i for c in trace for i in c.evidence_ids}),
-            )
-        )
+    assessments = assessments_at(framework, levels, stored)
     evidence_set = tx.add_evidence_set(list(stored.values()))
     digests = tx.evidence_digests(evidence_set)
     return evidence_set, tx.add_assessment_set(assessments, digests)

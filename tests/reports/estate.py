@@ -171,34 +171,7 @@ def record(store: Store, framework: Framework, when: datetime) -> int:
                     ]
                 )
             }
-            assessments = []
-            for category in framework.categories:
-                level = levels[category.id]
-                trace = tuple(
-                    CriterionResult(
-                        id=cr.id,
-                        level=cr.level,
-                        expression=cr.expression,
-                        description=cr.description,
-                        result=Truth.UNKNOWN
-                        if level is Level.UNKNOWN
-                        else Truth.TRUE
-                        if level.rank >= cr.level.rank
-                        else Truth.FALSE,
-                        facts=cr.facts,
-                        evidence_ids=tuple(stored[f].id or 0 for f in cr.facts),
-                    )
-                    for cr in category.criteria
-                )
-                assessments.append(
-                    Assessment(
-                        category=category.id,
-                        level=level,
-                        trace=trace,
-                        note="evidence unreadable" if level is Level.UNKNOWN else "",
-                        evidence_ids=tuple(sorted({i for c in trace for i in c.evidence_ids})),
-                    )
-                )
+            assessments = assessments_at(framework, levels, stored)
             tx.add_service_scan(
                 scan_id=scan_id,
                 service=service,
@@ -304,3 +277,39 @@ def seed(store: Store, framework: Framework) -> None:
         due=date(2025, 9, 1),
         now=late,
     )
+
+
+def assessments_at(
+    framework: Framework, levels: dict[str, Level], stored: dict[str, Evidence]
+) -> list[Assessment]:
+    """Made-up assessments at the given levels, each with a trace over the stored evidence:
+    criteria up to the level hold, those above it fail (all unknown for an unknown level)."""
+    assessments = []
+    for category in framework.categories:
+        level = levels[category.id]
+        trace = tuple(
+            CriterionResult(
+                id=cr.id,
+                level=cr.level,
+                expression=cr.expression,
+                description=cr.description,
+                result=Truth.UNKNOWN
+                if level is Level.UNKNOWN
+                else Truth.TRUE
+                if level.rank >= cr.level.rank
+                else Truth.FALSE,
+                facts=cr.facts,
+                evidence_ids=tuple(stored[f].id or 0 for f in cr.facts),
+            )
+            for cr in category.criteria
+        )
+        assessments.append(
+            Assessment(
+                category=category.id,
+                level=level,
+                trace=trace,
+                note="evidence unreadable" if level is Level.UNKNOWN else "",
+                evidence_ids=tuple(sorted({i for c in trace for i in c.evidence_ids})),
+            )
+        )
+    return assessments
