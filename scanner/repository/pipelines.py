@@ -177,6 +177,15 @@ def parse_github(path: str, document: Any) -> Pipeline | None:
 # --- Azure Pipelines -----------------------------------------------------------------------------
 
 
+def _template_branches(raw: dict[Any, Any]) -> list[Any] | None:
+    """The lists an item made only of ``${{ if … }}:`` / ``${{ each … }}:`` keys inserts
+    conditionally (steps, jobs or stages); None for an ordinary item."""
+    expressions = [k for k in raw if isinstance(k, str) and k.startswith("${{")]
+    if expressions and len(expressions) == len(raw):
+        return [raw[key] for key in expressions]
+    return None
+
+
 def _azure_steps(path: str, items: Any, default_line: int) -> Iterator[Step]:
     if not isinstance(items, list):
         return
@@ -184,11 +193,9 @@ def _azure_steps(path: str, items: Any, default_line: int) -> Iterator[Step]:
         if not isinstance(raw, dict):
             continue
         line = _line(raw, default_line)
-        # ${{ if ... }}: / ${{ each ... }}: insert a list of steps conditionally.
-        expressions = [k for k in raw if isinstance(k, str) and k.startswith("${{")]
-        if expressions and len(expressions) == len(raw):
-            for key in expressions:
-                yield from _azure_steps(path, raw[key], line)
+        if (branches := _template_branches(raw)) is not None:
+            for branch in branches:
+                yield from _azure_steps(path, branch, line)
             continue
         name = _text(raw.get("displayName") or raw.get("name"))
         script_key = next((k for k in _AZURE_SCRIPT_KEYS if k in raw), None)
@@ -233,10 +240,9 @@ def _azure_jobs(path: str, items: Any, default_line: int) -> Iterator[Job]:
         if not isinstance(raw, dict):
             continue
         line = _line(raw, default_line)
-        expressions = [k for k in raw if isinstance(k, str) and k.startswith("${{")]
-        if expressions and len(expressions) == len(raw):
-            for key in expressions:
-                yield from _azure_jobs(path, raw[key], line)
+        if (branches := _template_branches(raw)) is not None:
+            for branch in branches:
+                yield from _azure_jobs(path, branch, line)
             continue
         if "deployment" in raw:
             steps = tuple(_deployment_steps(path, raw.get("strategy"), line))
@@ -267,10 +273,9 @@ def _azure_stages(path: str, items: Any) -> Iterator[Job]:
     for raw in items:
         if not isinstance(raw, dict):
             continue
-        expressions = [k for k in raw if isinstance(k, str) and k.startswith("${{")]
-        if expressions and len(expressions) == len(raw):
-            for key in expressions:
-                yield from _azure_stages(path, raw[key])
+        if (branches := _template_branches(raw)) is not None:
+            for branch in branches:
+                yield from _azure_stages(path, branch)
             continue
         if "jobs" in raw:
             yield from _azure_jobs(path, raw["jobs"], _line(raw, 1))
