@@ -42,7 +42,7 @@ from scanner.models import (
 from scanner.plugins import default_registry
 from scanner.reviews import confirm, override
 from scanner.store import Store
-from tests.reports.estate import assessments_at
+from tests.reports.estate import assessments_at, facts_at
 
 NOW = datetime(2025, 6, 30, 3, 0, tzinfo=UTC)
 DOMAINS = [
@@ -81,15 +81,7 @@ def _states(rng: random.Random, categories: list, days: int) -> list[tuple[int, 
 
 
 def _result(framework, levels: dict[str, Level], service: str, tx) -> tuple[int, int]:
-    facts: dict[str, tuple[object, str | None]] = {}
-    for category in framework.categories:
-        level = levels[category.id]
-        for criterion in category.criteria:
-            for fact in criterion.facts:
-                if level is Level.UNKNOWN:
-                    facts[fact] = (None, "the pipeline file could not be parsed")
-                elif fact not in facts or facts[fact][0] is None:
-                    facts[fact] = (level.rank >= criterion.level.rank, None)
+    facts = facts_at(framework, levels)
     stored = {
         e.key: e
         for e in tx.add_evidence(

@@ -141,15 +141,7 @@ def record(store: Store, framework: Framework, when: datetime) -> int:
         levels = {
             c.id: level_on(s_index, c_index, when) for c_index, c in enumerate(framework.categories)
         }
-        facts: dict[str, tuple[object, str | None]] = {}
-        for category in framework.categories:
-            level = levels[category.id]
-            for criterion in category.criteria:
-                for fact in criterion.facts:
-                    if level is Level.UNKNOWN:
-                        facts[fact] = (None, "the pipeline file could not be parsed")
-                    elif fact not in facts or facts[fact][0] is None:
-                        facts[fact] = (level.rank >= criterion.level.rank, None)
+        facts = facts_at(framework, levels)
         # tracking's files move about each quarter: same levels, new evidence (reviews go stale)
         line = 7 + ((when - START).days // 90 if service.name == "tracking" else 0)
         with store.transaction() as tx:
@@ -277,6 +269,22 @@ def seed(store: Store, framework: Framework) -> None:
         due=date(2025, 9, 1),
         now=late,
     )
+
+
+def facts_at(
+    framework: Framework, levels: dict[str, Level]
+) -> dict[str, tuple[object, str | None]]:
+    """Made-up facts (value, unknown reason) consistent with the given levels."""
+    facts: dict[str, tuple[object, str | None]] = {}
+    for category in framework.categories:
+        level = levels[category.id]
+        for criterion in category.criteria:
+            for fact in criterion.facts:
+                if level is Level.UNKNOWN:
+                    facts[fact] = (None, "the pipeline file could not be parsed")
+                elif fact not in facts or facts[fact][0] is None:
+                    facts[fact] = (level.rank >= criterion.level.rank, None)
+    return facts
 
 
 def assessments_at(
